@@ -1,0 +1,242 @@
+"""Documents in memory, with the people each one mentions, and the containers that hold them.
+
+A writer builds a ``Doc`` (bytes plus the mentions it wrote, line by line), and
+packers wrap docs into zips, tars and gzips. The truth files are then a walk of
+the tree: a member's path is ``container!member`` exactly as files.csv spells it,
+and a mention is readable only when every container above it can be opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import io
+import random
+import re
+import tarfile
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pyzipper
+
+from exposure.demo.people import Person
+
+# Every archive entry gets this time so the same seed gives the same bytes.
+FIXED_ZIP_TIME = (2024, 3, 1, 9, 30, 0)
+FIXED_EPOCH = 1709285400  # 2024-03-01 09:30:00 UTC
+ARCHIVE_PASSWORD = "infected"  # the usual password for shared malware/breach samples
+
+PROCESSED, FAILED, SKIPPED = "processed", "failed", "skipped"
+
+_FULL_SSN = re.compile(r"\d{3}-?\d{2}-?\d{4}")
+
+
+@dataclass(frozen=True)
+class PersonMention:
+    location: str  # "row N" (header is line 1) or "line N"
+    person: Person
+    elements: frozenset[str]
+    hard: bool = False  # carries no SSN and no name+DOB: a resolver may fairly miss it
+
+
+@dataclass
+class Doc:
+    name: str  # relative to its container: the input root or the archive
+    data: bytes
+    mentions: list[PersonMention] = field(default_factory=list)
+    members: list[Doc] = field(default_factory=list)  # what an archive holds
+    status: str = PROCESSED  # what files.csv should say
+    reason: str = ""  # a keyword the files.csv reason should contain
+    list_members: bool = True  # False when the tool cannot be expected to see inside
+
+
+@dataclass(frozen=True)
+class WalkedDoc:
+    path: str
+    doc: Doc
+    readable: bool  # this doc and every container above it can be opened
+    listed: bool  # the tool is expected to list it in files.csv
+
+
+def walk(
+    docs: Iterable[Doc], prefix: str = "", readable: bool = True, listed: bool = True
+) -> Iterator[WalkedDoc]:
+    """Every doc and archive member, depth first, with its files.csv path."""
+    for doc in docs:
+        path = f"{prefix}!{doc.name}" if prefix else doc.name
+        doc_readable = readable and doc.status == PROCESSED
+        yield WalkedDoc(path, doc, doc_readable, listed)
+        yield from walk(doc.members, path, doc_readable, listed and doc.list_members)
+
+
+# ---- tables --------------------------------------------------------------
+
+
+class TableBuilder:
+    """A delimited file written row by row, remembering which person each row is.
+
+    ``element_columns`` maps a column to the element code its value exposes; a row's
+    elements are the codes whose columns are filled (a masked SSN does not count).
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[str],
+        element_columns: dict[str, str],
+        delimiter: str = ",",
+        line_end: str = "\n",
+    ) -> None:
+        self.columns = list(columns)
+        self.element_columns = element_columns
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, delimiter=delimiter, lineterminator=line_end)
+        self.writer.writerow(self.columns)
+        self.line = 1
+        self.mentions: list[PersonMention] = []
+
+    def add(self, row: dict[str, str], person: Person | None = None, hard: bool = False) -> None:
+        """Write a row; with ``person`` it is a mention, without it a fixture or a non-person row."""
+        values = [row.get(column, "") for column in self.columns]
+        if any("\n" in v or "\r" in v for v in values):
+            raise ValueError("row values must stay on one line so 'row N' is a line number")
+        self.writer.writerow(values)
+        self.line += 1
+        if person is not None:
+            self.mentions.append(PersonMention(f"row {self.line}", person, self.elements_of(row), hard))
+
+    def elements_of(self, row: dict[str, str]) -> frozenset[str]:
+        codes = set()
+        for column, code in self.element_columns.items():
+            value = row.get(column, "").strip()
+            if not value or (code == "ssn" and not _FULL_SSN.fullmatch(value)):
+                continue
+            codes.add(code)
+        return frozenset(codes)
+
+    def doc(self, name: str, encoding: str = "utf-8") -> Doc:
+        return Doc(name, self.buffer.getvalue().encode(encoding), list(self.mentions))
+
+
+# ---- text ----------------------------------------------------------------
+
+
+class TextBuilder:
+    """Plain text built line by line, so a mention can point at the line naming the person."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.mentions: list[PersonMention] = []
+
+    def add(self, *lines: str) -> int:
+        """Append lines; returns the 1-based number of the first one."""
+        first = len(self.lines) + 1
+        self.lines.extend(lines)
+        return first
+
+    def mention(self, line: int, person: Person, elements: Iterable[str], hard: bool = False) -> None:
+        self.mentions.append(PersonMention(f"line {line}", person, frozenset(elements), hard))
+
+    def doc(self, name: str) -> Doc:
+        return Doc(name, ("\n".join(self.lines) + "\n").encode("utf-8"), list(self.mentions))
+
+
+# ---- containers ------------------------------------------------------------
+
+
+def zip_doc(name: str, members: list[Doc]) -> Doc:
+    return Doc(name, _zip_bytes(members), members=members)
+
+
+def _zip_bytes(members: list[Doc]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for member in members:
+            archive.writestr(_zip_info(member.name), member.data)
+    return buffer.getvalue()
+
+
+def _zip_info(name: str, info_class: type[zipfile.ZipInfo] = zipfile.ZipInfo) -> zipfile.ZipInfo:
+    info = info_class(name, date_time=FIXED_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.create_system = 3  # unix, whatever platform generates the corpus
+    return info
+
+
+def encrypted_zip_doc(name: str, members: list[Doc], rng: random.Random) -> Doc:
+    """An AES zip: member names are visible, contents need ``ARCHIVE_PASSWORD``."""
+    buffer = io.BytesIO()
+    with (
+        _seeded_aes_salt(rng),
+        pyzipper.AESZipFile(
+            buffer, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
+        ) as archive,
+    ):
+        archive.setpassword(ARCHIVE_PASSWORD.encode())
+        for member in members:
+            archive.writestr(_zip_info(member.name, pyzipper.zipfile_aes.AESZipInfo), member.data)
+    return Doc(
+        name, buffer.getvalue(), members=members, status=FAILED, reason="encrypted", list_members=False
+    )
+
+
+@contextlib.contextmanager
+def _seeded_aes_salt(rng: random.Random) -> Iterator[None]:
+    """pyzipper draws each AES salt from the OS; a seeded source keeps the archive's bytes stable."""
+
+    class SeededRandom:
+        @staticmethod
+        def new() -> SeededRandom:
+            return SeededRandom()
+
+        @staticmethod
+        def read(size: int) -> bytes:
+            return rng.randbytes(size)
+
+    module = pyzipper.zipfile_aes
+    original = module.Random
+    module.Random = SeededRandom
+    try:
+        yield
+    finally:
+        module.Random = original
+
+
+def truncated_zip_doc(name: str, members: list[Doc], keep: float = 0.55) -> Doc:
+    """A zip cut short in transfer: no central directory, so nothing inside can be listed or trusted."""
+    whole = _zip_bytes(members)
+    return Doc(
+        name,
+        whole[: int(len(whole) * keep)],
+        members=members,
+        status=FAILED,
+        reason="corrupt",
+        list_members=False,
+    )
+
+
+def tar_gz_doc(name: str, members: list[Doc]) -> Doc:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for member in members:
+            info = tarfile.TarInfo(member.name)
+            info.size, info.mtime, info.mode = len(member.data), FIXED_EPOCH, 0o644
+            info.uname = info.gname = "backup"
+            archive.addfile(info, io.BytesIO(member.data))
+    return Doc(name, gzip_bytes(raw.getvalue(), ""), members=members)
+
+
+def gzip_bytes(data: bytes, original_name: str) -> bytes:
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename=original_name, mode="wb", fileobj=buffer, mtime=FIXED_EPOCH) as stream:
+        stream.write(data)
+    return buffer.getvalue()
+
+
+def gzip_doc(name: str, inner: Doc) -> Doc:
+    """A single gzipped file holds one member named after it without '.gz' (``x.csv.gz!x.csv``)."""
+    member_name = name.rsplit("/", 1)[-1].removesuffix(".gz")
+    member = Doc(member_name, inner.data, mentions=inner.mentions)
+    return Doc(name, gzip_bytes(inner.data, member_name), members=[member])

@@ -1,0 +1,256 @@
+"""Generate the demo case: a fake breached file share plus the truth to score the tool against.
+
+Layout of ``out_dir``::
+
+    input/                        what the tool scans (never holds a truth file)
+    case.toml                     the case configuration, two data owners
+    ground_truth.csv              one row per person the tool should list
+    ground_truth_unreadable.csv   people seen only in files that cannot be read
+    ground_truth_mentions.csv     one row per person mention written
+    expected_files.csv            the status each file should get in files.csv
+
+Conventions the truth files follow:
+- ``path`` is relative to ``input/``; archive members are ``a.zip!inner/b.csv`` (nested:
+  ``a.zip!b.zip!c.csv``, tar: ``a.tar.gz!dir/c.tsv``). A single gzipped file holds one
+  member named after it without ``.gz`` (``x.csv.gz!x.csv``), as the inventory lists it.
+- ``location`` is ``row N`` (N = line number of the data row, header = line 1) or
+  ``line N`` (the line that names the person; it starts a paragraph).
+- ``elements`` are what was really written in a readable file: masked SSNs and values in
+  encrypted, truncated or binary files do not count.
+- ``expected_files.csv`` omits members of archives that cannot be opened; ``reason_keyword``
+  is a word the files.csv reason should contain (blank: any reason).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import shutil
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faker import Faker
+
+from exposure.config import CaseConfig, parse_config
+from exposure.demo.documents import FIXED_EPOCH, Doc, WalkedDoc, walk
+from exposure.demo.layout import (
+    LAKESIDE_DIR,
+    LAKESIDE_NAME,
+    OCEANVIEW_DIR,
+    OCEANVIEW_NAME,
+    build_batch,
+    new_batch,
+)
+from exposure.demo.people import BREACH_DATE, PeopleFactory, Person
+
+TRUTH_COLUMNS = [
+    "truth_id", "first_name", "middle_name", "last_name", "suffix", "date_of_birth", "ssn", "address_line1",
+    "city", "state", "postal_code", "email", "phone", "elements", "data_owners", "is_minor",
+    # beyond the brief, so tests can find the tricky people without re-deriving them
+    "household_id", "role", "tags",
+]  # fmt: skip
+MENTION_COLUMNS = ["path", "location", "truth_id", "readable", "hard", "elements"]
+EXPECTED_FILE_COLUMNS = ["path", "expected_status", "reason_keyword"]
+
+
+@dataclass
+class DemoCase:
+    root: Path
+    input_dir: Path
+    truth_path: Path
+    mentions_path: Path
+    config_path: Path
+    unreadable_path: Path = field(default=Path())
+    expected_files_path: Path = field(default=Path())
+
+
+@dataclass
+class PersonTruth:
+    """What the corpus exposes about one person, split by whether the tool can read it."""
+
+    person: Person
+    elements: set[str] = field(default_factory=set)
+    owners: set[str] = field(default_factory=set)
+    unreadable_elements: set[str] = field(default_factory=set)
+    unreadable_owners: set[str] = field(default_factory=set)
+    readable_mentions: int = 0
+
+
+def generate_demo(out_dir: Path, people: int = 400, seed: int = 7, files_per_kind: int = 1) -> DemoCase:
+    """Write the demo case to ``out_dir``; the same arguments always give the same bytes.
+
+    ``people`` is the population of one batch (a few of them appear only in unreadable
+    files); ``files_per_kind`` > 1 writes that many batches, each with its own people
+    and its own copy of every file kind, for benchmarks.
+    """
+    if people < 20 or files_per_kind < 1:
+        raise ValueError("need people >= 20 (room for the special households) and files_per_kind >= 1")
+    out_dir = Path(out_dir)
+    case = _case_paths(out_dir)
+    docs, population = _build_corpus(people, seed, files_per_kind)
+    _write_input(case.input_dir, docs)
+    config_text = case_toml()
+    case.config_path.write_text(config_text, encoding="utf-8")
+    config = parse_config(tomllib.loads(config_text), source=str(case.config_path))
+    walked = list(walk(docs))
+    truths = _person_truths(walked, population, config)
+    _write_truth(case.truth_path, [t for t in truths if t.readable_mentions], readable=True)
+    _write_truth(case.unreadable_path, [t for t in truths if not t.readable_mentions], readable=False)
+    _write_mentions(case.mentions_path, walked)
+    _write_expected_files(case.expected_files_path, walked)
+    return case
+
+
+def _case_paths(out_dir: Path) -> DemoCase:
+    return DemoCase(
+        root=out_dir,
+        input_dir=out_dir / "input",
+        truth_path=out_dir / "ground_truth.csv",
+        mentions_path=out_dir / "ground_truth_mentions.csv",
+        config_path=out_dir / "case.toml",
+        unreadable_path=out_dir / "ground_truth_unreadable.csv",
+        expected_files_path=out_dir / "expected_files.csv",
+    )
+
+
+def _build_corpus(people: int, seed: int, files_per_kind: int) -> tuple[list[Doc], list[Person]]:
+    rng = random.Random(seed)
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    factory = PeopleFactory(rng, fake)
+    docs: list[Doc] = []
+    population: list[Person] = []
+    for index in range(files_per_kind):
+        suffix = "" if files_per_kind == 1 else f"_{index + 1:03d}"
+        batch = new_batch(index, suffix, factory, people)
+        docs.extend(build_batch(batch))
+        population.extend(p for h in batch.households for p in h.members)
+    return docs, population
+
+
+def case_toml() -> str:
+    return f'''name = "Demo incident 2024-03: Harborline Data Services file share"
+breach_date = "{BREACH_DATE.isoformat()}"
+
+[[owner]]
+name = "{OCEANVIEW_NAME}"
+paths = ["{OCEANVIEW_DIR}/**"]
+
+[[owner]]
+name = "{LAKESIDE_NAME}"
+paths = ["{LAKESIDE_DIR}/**"]
+'''
+
+
+def _write_input(input_dir: Path, docs: Iterable[Doc]) -> None:
+    """Write the top-level docs; the input folder is rebuilt so no stale file survives a rerun."""
+    if input_dir.exists():
+        shutil.rmtree(input_dir)
+    for doc in docs:
+        target = input_dir / doc.name
+        if target.exists():
+            raise ValueError(f"two demo files share the path {doc.name}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(doc.data)
+        os.utime(target, (FIXED_EPOCH, FIXED_EPOCH))
+
+
+def _person_truths(
+    walked: list[WalkedDoc], population: list[Person], config: CaseConfig
+) -> list[PersonTruth]:
+    truths = {p.truth_id: PersonTruth(p) for p in population}
+    mentioned: set[str] = set()
+    for item in walked:
+        owners = set(config.owners_for_path(item.path))
+        for mention in item.doc.mentions:
+            truth = truths[mention.person.truth_id]
+            mentioned.add(mention.person.truth_id)
+            if item.readable:
+                truth.elements |= mention.elements
+                truth.owners |= owners
+                truth.readable_mentions += 1
+            else:
+                truth.unreadable_elements |= mention.elements
+                truth.unreadable_owners |= owners
+    missing = sorted(set(truths) - mentioned)
+    if missing:  # a generator bug: every generated person must be written somewhere
+        raise AssertionError(f"people generated but never written: {missing[:5]}")
+    return [truths[k] for k in sorted(truths)]
+
+
+def _write_truth(path: Path, truths: list[PersonTruth], readable: bool) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(TRUTH_COLUMNS)
+        for truth in truths:
+            p = truth.person
+            elements = truth.elements if readable else truth.unreadable_elements
+            owners = truth.owners if readable else truth.unreadable_owners
+            writer.writerow(
+                [
+                    p.truth_id,
+                    p.first_name,
+                    p.middle_name,
+                    p.last_name,
+                    p.suffix,
+                    p.date_of_birth.isoformat(),
+                    p.ssn,
+                    p.address_line1,
+                    p.city,
+                    p.state,
+                    p.postal_code,
+                    p.email,
+                    p.phone,
+                    ";".join(sorted(elements)),
+                    ";".join(sorted(owners)),
+                    _bool(p.is_minor),
+                    p.household_id,
+                    p.role,
+                    ";".join(sorted(p.tags)),
+                ]
+            )
+
+
+def _write_mentions(path: Path, walked: list[WalkedDoc]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(MENTION_COLUMNS)
+        for item in walked:
+            for m in item.doc.mentions:
+                writer.writerow(
+                    [
+                        item.path,
+                        m.location,
+                        m.person.truth_id,
+                        _bool(item.readable),
+                        _bool(m.hard),
+                        ";".join(sorted(m.elements)),
+                    ]
+                )
+
+
+def _write_expected_files(path: Path, walked: list[WalkedDoc]) -> None:
+    """Every file and archive member the tool must account for (members of unopenable archives excepted)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(EXPECTED_FILE_COLUMNS)
+        for item in walked:
+            if item.listed:
+                writer.writerow([item.path, item.doc.status, item.doc.reason])
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def mentions_by_person(mentions_path: Path) -> dict[str, list[dict[str, str]]]:
+    """The mentions file grouped by truth_id: a helper for tests that score the tool."""
+    grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
+    with mentions_path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            grouped[row["truth_id"]].append(row)
+    return dict(grouped)

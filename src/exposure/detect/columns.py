@@ -1,0 +1,242 @@
+"""Classify the columns of a table once (header meaning + a sample of values), then validate them in Polars.
+
+A header is normalised (``Social Security #`` -> ``social_security_number``,
+``dt_of_birth`` -> ``date_of_birth``), a person prefix is split off
+(``spouse_first_name`` -> person ``spouse``, ``first_name``), and the rest is
+looked up among the header synonyms of every :class:`FieldSpec` in the
+registry. A candidate is kept only when enough sampled values validate. Without
+a usable header only high-precision value shapes (dashed SSN, e-mail) classify
+a column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import polars as pl
+
+from exposure.detect.elements import REGISTRY, FieldSpec
+
+SAMPLE_ROWS = 500
+
+CONFIDENCE_HEADER_AND_VALUES = 0.95
+CONFIDENCE_HEADER_ONLY = 0.8  # the sample had no values to confirm the header with
+CONFIDENCE_VALUES_ONLY = 0.85
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Abbreviations in headers, token by token.
+_TOKEN_SYNONYMS: dict[str, str] = {
+    "no": "number", "num": "number", "nbr": "number", "nmbr": "number", "nr": "number",
+    "dt": "date", "soc": "social", "sec": "security", "addr": "address", "adr": "address", "nm": "name",
+    "fname": "first_name", "lname": "last_name", "mname": "middle_name", "firstname": "first_name",
+    "lastname": "last_name", "middlename": "middle_name", "fullname": "full_name", "zipcode": "zip_code",
+    "birthdate": "birth_date", "emailaddress": "email_address", "telephone": "phone", "ph": "phone",
+    "phonenumber": "phone_number", "postalcode": "postal_code", "surname": "last_name", "sfx": "suffix",
+}  # fmt: skip
+
+# Prefixes naming the row's own person (dropped) and other people in the same row (kept as a person key).
+_SELF_PREFIXES = _words(
+    """member mbr patient pt pat employee emp ee subscriber sub insured primary customer cust client applicant
+    borrower policyholder participant person student individual claimant enrollee recipient consumer resident
+    holder cardholder accountholder user"""
+)
+_OTHER_PERSON_PREFIXES: dict[str, str] = {
+    "spouse": "spouse", "sp": "spouse", "dep": "dependent", "dependent": "dependent", "child": "dependent",
+    "beneficiary": "beneficiary", "bene": "beneficiary", "ben": "beneficiary", "joint": "joint",
+    "coapplicant": "co-applicant", "coborrower": "co-borrower",
+}  # fmt: skip
+
+# Header words saying the column is about someone or something other than an affected person, or is a
+# business number (CONTRACT: policy, claim, ticket, invoice numbers are not elements).
+_NOT_A_PERSON_TOKENS = _words(
+    """provider physician doctor prescriber employer company facility agent broker pharmacy vendor payer
+    insurer carrier clinic hospital practice emergency referring rendering attending npi plan group order
+    invoice policy claim ticket contract reference ref confirmation tracking transaction txn routing sku
+    item product batch case check po"""
+)
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How one column of a table is read: which field, of which person in the row."""
+
+    index: int
+    header: str
+    spec: FieldSpec
+    person: str = ""  # "" for the row's main person, else the header prefix ("spouse", "dep1")
+    role: str = ""  # role of that person ("spouse", "dependent" ...), "" for the main person
+    confidence: float = CONFIDENCE_HEADER_AND_VALUES
+    detector: str = "records.header+values"
+
+
+def header_tokens(header: str) -> list[str]:
+    """Lower-case word tokens of a header, camelCase and digits split, abbreviations expanded."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", header.strip())
+    text = text.lower().replace("#", "_number_").replace("e-mail", "email")
+    tokens: list[str] = []
+    for word in re.findall(r"[a-z]+|\d+", text):
+        tokens.extend(_TOKEN_SYNONYMS.get(word, word).split("_"))
+    return tokens
+
+
+def normalise_header(header: str) -> str:
+    """``Social Security #`` -> ``social_security_number``; ``DOB`` -> ``dob``."""
+    return "_".join(header_tokens(header))
+
+
+def split_person_prefix(tokens: list[str]) -> tuple[str, str, list[str]]:
+    """(person key, role, remaining tokens): ``spouse_ssn`` -> ("spouse", "spouse", ["ssn"])."""
+    if len(tokens) < 2:
+        return "", "", tokens
+    first, rest = tokens[0], tokens[1:]
+    if first in _OTHER_PERSON_PREFIXES:
+        key = first
+        if rest and rest[0].isdigit():  # dep1_, beneficiary_2_
+            key, rest = first + rest[0], rest[1:]
+        return (key, _OTHER_PERSON_PREFIXES[first], rest) if rest else ("", "", tokens)
+    if first in _SELF_PREFIXES:
+        return "", "", rest
+    return "", "", tokens
+
+
+@cache
+def _header_index() -> dict[str, tuple[FieldSpec, ...]]:
+    """Normalised header synonym -> candidate specs in priority order."""
+    index: dict[str, list[FieldSpec]] = {}
+    for spec in REGISTRY.fields():
+        for synonym in spec.headers:
+            specs = index.setdefault(normalise_header(synonym), [])
+            if spec not in specs:  # "tel" and "telephone" both normalise to one key
+                specs.append(spec)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def header_candidates(tokens: list[str]) -> tuple[FieldSpec, ...]:
+    """Specs whose header synonyms (or header tokens) match these header tokens."""
+    exact = _header_index().get("_".join(tokens))
+    if exact:
+        return exact
+    token_set = set(tokens)
+    return tuple(spec for spec in REGISTRY.fields() if spec.header_tokens & token_set)
+
+
+def normalise_series(spec: FieldSpec, values: pl.Series) -> pl.Series:
+    """Normalised values of ``values`` by ``spec`` (null where invalid), computed column-wise."""
+    values = values.cast(pl.String)
+    if spec.polars_normalise is not None:
+        # Once per distinct value: dates of birth, cities, states and names repeat a lot.
+        distinct = values.unique()
+        normalised = pl.DataFrame({"v": distinct}).select(spec.polars_normalise(pl.col("v"))).to_series()
+        return values.replace_strict(distinct, normalised, default=None, return_dtype=pl.String)
+    stripped = values.str.strip_chars()
+    candidates = stripped.filter(stripped.str.contains(spec.shape)) if spec.shape else stripped.drop_nulls()
+    normalise = spec.normalise or str
+    mapping = {v: normalise(v) or None for v in candidates.unique().to_list() if v}
+    return stripped.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def accepted(spec: FieldSpec, sample: pl.Series, *, headerless: bool = False) -> pl.Series:
+    """For each sampled value, whether ``spec`` accepts it (without a header: high-precision shapes only)."""
+    if headerless:
+        shaped = sample.str.contains(spec.headerless_shape).fill_null(False)
+        return shaped & normalise_series(spec, sample).is_not_null()
+    if spec.classify_check is not None:
+        check = spec.classify_check
+        return pl.Series([bool(v and check(v)) for v in sample.to_list()], dtype=pl.Boolean)
+    return normalise_series(spec, sample).is_not_null()
+
+
+def _sample_column(rows: Sequence[Sequence[str]], index: int) -> pl.Series:
+    return pl.Series([row[index] if index < len(row) else "" for row in rows[:SAMPLE_ROWS]], dtype=pl.String)
+
+
+def classify_column(index: int, header: str, sample: pl.Series, has_header: bool) -> list[ColumnPlan]:
+    """Plans for one column: usually one, several when its values mix kinds the header allows.
+
+    An ``SSN`` column may hold full and masked SSNs, an ``address`` column one-line addresses and
+    bare street lines: each value is then read by the first plan (in priority order) that accepts it.
+    """
+    tokens = header_tokens(header) if has_header else []
+    if set(tokens) & _NOT_A_PERSON_TOKENS:
+        return []
+    person, role, base = split_person_prefix(tokens)
+    candidates = header_candidates(base) if base else ()
+    if not candidates and person:
+        person, role, candidates = "", "", header_candidates(tokens)
+    sample = sample.str.strip_chars()
+    sample = sample.filter(sample.str.len_chars() > 0)
+    if candidates:
+        if sample.is_empty():  # nothing to confirm the header with (yet): trust it, a little less
+            only_header = ColumnPlan(
+                index, header, candidates[0], person, role, CONFIDENCE_HEADER_ONLY, "records.header"
+            )
+            return [only_header]
+        return _plans_confirmed_by_values(index, header, candidates, sample, person, role)
+    # No header meaning (or no header): values alone, high-precision shapes only.
+    if sample.is_empty():
+        return []
+    for spec in REGISTRY.fields():
+        if spec.headerless_shape and accepted(spec, sample, headerless=True).mean() >= spec.headerless_share:
+            return [ColumnPlan(index, header, spec, "", "", CONFIDENCE_VALUES_ONLY, "records.values")]
+    return []
+
+
+def _plans_confirmed_by_values(
+    index: int, header: str, candidates: Sequence[FieldSpec], sample: pl.Series, person: str, role: str
+) -> list[ColumnPlan]:
+    """The candidates that some sampled values validate, if together they validate enough of the sample."""
+    kept: list[FieldSpec] = []
+    union = pl.Series([False] * sample.len(), dtype=pl.Boolean)
+    for spec in candidates:
+        mask = accepted(spec, sample)
+        if mask.any() or spec.min_valid_share == 0.0:
+            kept.append(spec)
+            union = union | mask
+    if not kept or union.mean() < min(spec.min_valid_share for spec in kept):
+        return []  # the header named something, but the values do not agree: trust neither
+    return [ColumnPlan(index, header, spec, person, role) for spec in kept]
+
+
+def classify_columns(
+    columns: Sequence[str], has_header: bool, rows: Sequence[Sequence[str]]
+) -> list[ColumnPlan]:
+    """Plans for every column this catalog recognises, from the headers and the first rows."""
+    width = max([len(columns), *(len(r) for r in rows[:SAMPLE_ROWS])]) if rows else len(columns)
+    plans = []
+    for index in range(width):
+        header = columns[index] if index < len(columns) else ""
+        plans.extend(classify_column(index, header, _sample_column(rows, index), has_header))
+    return plans
+
+
+def _column(rows: Sequence[Sequence[str]], i: int) -> pl.Series:
+    return pl.Series([row[i] if i < len(row) else "" for row in rows], dtype=pl.String)
+
+
+def validate_batch(plans: Sequence[ColumnPlan], rows: Sequence[Sequence[str]]) -> list[pl.Series]:
+    """For each plan, the batch's normalised values (None where empty, invalid, or taken by an earlier plan
+    of the same column), row-aligned."""
+    results: list[pl.Series] = []
+    raw_by_index: dict[int, pl.Series] = {}
+    taken_by_index: dict[int, pl.Series] = {}
+    for plan in plans:
+        i = plan.index
+        raw = raw_by_index.get(i)
+        if raw is None:
+            raw = raw_by_index[i] = _column(rows, i)
+        values = normalise_series(plan.spec, raw)
+        taken = taken_by_index.get(i)
+        if taken is not None:
+            values = pl.select(pl.when(~taken).then(values)).to_series()
+            taken_by_index[i] = taken | values.is_not_null()
+        else:
+            taken_by_index[i] = values.is_not_null()
+        results.append(values)
+    return results

@@ -1,0 +1,106 @@
+"""The element catalog: one small declarative definition per element family.
+
+Each family module (``ssn.py``, ``dob.py`` ...) exposes ``FAMILY``, an
+:class:`ElementFamily` made of
+
+* :class:`FieldSpec` - a kind of column it recognises in records (header
+  synonyms, a value shape checked in Polars, a normaliser that calls the
+  validating library and returns ``""`` for invalid values), and
+* :class:`TextPattern` - a pattern for free text (a Hyperscan expression that
+  finds candidates, a Python confirmation at the candidate, context words,
+  a normaliser).
+
+``columns.py`` and ``text.py`` only iterate :data:`REGISTRY`; adding an element
+type means adding one module here and listing it below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+Normaliser = Callable[[str], str]
+PolarsNormaliser = Callable[[pl.Expr], pl.Expr]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One kind of record column, filling one field of a :class:`~exposure.model.Mention`."""
+
+    field: str  # Mention attribute it fills: "ssn", "first_name", "ssn_last4" ...
+    element: str  # element code it exposes, "" for linking hints (masked SSN) and name/address parts
+    headers: frozenset[str]  # normalised header synonyms (see columns.normalise_header)
+    # How values are checked, in one of two ways (columns.normalise_series applies either):
+    # ``normalise`` maps one value to its normalised form ("" when invalid, calling the validating library),
+    # tried only on the distinct values that match ``shape`` (a regex checked in Polars);
+    # or ``polars_normalise`` turns the whole column into normalised values or nulls.
+    normalise: Normaliser | None = None
+    shape: str = ""
+    polars_normalise: PolarsNormaliser | None = None
+    header_tokens: frozenset[str] = frozenset()  # any of these tokens in a header also makes a candidate
+    min_valid_share: float = 0.6  # share of sampled non-empty values that must be valid
+    headerless_shape: str = ""  # when set, values alone may classify a column (high-precision shapes only)
+    headerless_share: float = 0.8
+    parts: Callable[[str], dict[str, str]] | None = None  # split one value into several Mention fields
+    classify_check: Normaliser | None = None  # a slower library check used on the classification sample only
+    priority: int = 100  # lower wins when one header has several candidates (tried in this order)
+
+
+@dataclass(frozen=True)
+class TextPattern:
+    """A pattern for free text. Hyperscan finds candidates; Python confirms and normalises them."""
+
+    name: str  # detector name, e.g. "ssn.dashed"
+    kind: str  # element code, or a hint kind ("ssn_last4", "person")
+    scan: str  # Hyperscan expression (no look-arounds; SOM_LEFTMOST gives the candidate start)
+    confirm: re.Pattern[str]  # matched at the candidate start on the original text: exact span and boundaries
+    normalise: Normaliser = str
+    context: re.Pattern[str] | None = None  # must occur near the candidate, when set
+    context_before: int = 40
+    context_after: int = 0
+    confidence: float = 0.9
+    caseless: bool = False
+    accept: Callable[[re.Match[str]], bool] | None = None  # extra check on the confirmed match (Presidio's
+    # validate_result): e.g. a "Name:" label that belongs to a provider is not a person
+    extras: Callable[[re.Match[str]], dict[str, str]] | None = None  # more facts, e.g. {"role": "patient"}
+
+
+@dataclass(frozen=True)
+class ElementFamily:
+    name: str
+    fields: tuple[FieldSpec, ...] = ()
+    text_patterns: tuple[TextPattern, ...] = ()
+
+
+def context_words(*words: str) -> re.Pattern[str]:
+    """A case-insensitive regex matching any of ``words`` as whole words."""
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])", re.IGNORECASE)
+
+
+def synonyms(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+@dataclass
+class _Registry:
+    families: list[ElementFamily] = field(default_factory=list)
+
+    def fields(self) -> list[FieldSpec]:
+        return sorted((f for fam in self.families for f in fam.fields), key=lambda f: f.priority)
+
+    def text_patterns(self) -> list[TextPattern]:
+        return [p for fam in self.families for p in fam.text_patterns]
+
+
+def _load() -> _Registry:
+    # Imported here so that each family module can import the dataclasses above.
+    from exposure.detect.elements import address, dob, email, names, phone, ssn
+
+    return _Registry([ssn.FAMILY, dob.FAMILY, names.FAMILY, email.FAMILY, phone.FAMILY, address.FAMILY])
+
+
+REGISTRY = _load()

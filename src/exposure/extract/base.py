@@ -1,0 +1,63 @@
+"""The one small interface every format reader implements, and the registry."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from exposure.model import Table, TextBlock
+
+Extracted = Iterator[Table | TextBlock]
+ReadFunction = Callable[[Path], Extracted]
+
+
+class ExtractError(Exception):
+    """A file that cannot be read, with a plain-language reason (no file content in it)."""
+
+
+@dataclass(frozen=True)
+class Reader:
+    name: str
+    types: tuple[str, ...]
+    read: ReadFunction
+
+
+_REGISTRY: dict[str, Reader] = {}
+_LOADED = False
+
+
+def reader(*types: str) -> Callable[[ReadFunction], ReadFunction]:
+    """Register a function ``read(path) -> Iterator[Table | TextBlock]`` for inventory types."""
+
+    def register(func: ReadFunction) -> ReadFunction:
+        entry = Reader(name=func.__module__.rsplit(".", 1)[-1], types=types, read=func)
+        for type_name in types:
+            _REGISTRY[type_name] = entry
+        return func
+
+    return register
+
+
+def _load_all() -> None:
+    """Import every module of this package so their ``@reader`` registrations run."""
+    global _LOADED
+    if _LOADED:
+        return
+    package = importlib.import_module("exposure.extract")
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name != "base":
+            importlib.import_module(f"exposure.extract.{info.name}")
+    _LOADED = True
+
+
+def reader_for(type_name: str) -> Reader | None:
+    _load_all()
+    return _REGISTRY.get(type_name)
+
+
+def readers() -> dict[str, Reader]:
+    _load_all()
+    return dict(_REGISTRY)

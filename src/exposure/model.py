@@ -1,0 +1,113 @@
+"""The shapes that flow between pipeline stages.
+
+Extractors yield ``Table`` (records) or ``TextBlock`` (text with positions);
+detectors turn them into ``Mention`` (one appearance of a person) and
+``Element`` (one exposed value tied to a mention). Everything here is plain
+data so it can cross a process boundary and land in the case database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+# Element codes of CONTRACT.md. Order is the display order in reports.
+ELEMENT_CODES: tuple[str, ...] = (
+    "name",
+    "ssn",
+    "itin",
+    "date_of_birth",
+    "address",
+    "phone",
+    "email",
+    "drivers_license",
+    "passport",
+    "financial_account",
+    "payment_card",
+    "health_insurance_id",
+    "medical_record_number",
+    "medical_information",
+    "biometric",
+    "online_credentials",
+)
+
+# File statuses of files.csv.
+PROCESSED = "processed"
+FAILED = "failed"
+SKIPPED = "skipped"
+PENDING = "pending"
+
+
+@dataclass
+class Table:
+    """Records from one table of a file (a CSV, a sheet, a SQL table).
+
+    ``rows`` yields ``(row_number, values)``; ``row_number`` is the 1-based
+    line/row of the source so a reviewer can find it, and ``values`` lines up
+    with ``columns`` (missing cells are empty strings).
+    """
+
+    name: str
+    columns: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    has_header: bool = True
+
+
+@dataclass
+class TextBlock:
+    """A run of text with a position a reviewer can open (page, line, part)."""
+
+    location: str
+    text: str
+    offset: int = 0  # character offset of ``text`` in the whole document
+
+
+@dataclass
+class Mention:
+    """One appearance of a (possibly) affected individual in one document."""
+
+    key: str  # unique within the blob, deterministic: e.g. "row 12" or "row 12/spouse"
+    location: str  # where a reviewer finds it: "row 12", "line 40", "page 3"
+    role: str = "individual"  # subscriber, dependent, patient, spouse ...
+    full_name: str = ""
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    suffix: str = ""
+    date_of_birth: str = ""  # ISO YYYY-MM-DD
+    ssn: str = ""  # 9 digits, validated
+    ssn_last4: str = ""  # a masked / partial SSN, kept as a linking hint only
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    state: str = ""  # 2-letter USPS code
+    postal_code: str = ""
+    email: str = ""
+    phone: str = ""  # E.164 where parseable
+    attributes: dict[str, str] = field(default_factory=dict)  # owner-rule columns, ids
+    needs_review: bool = False
+
+
+@dataclass
+class Element:
+    """One detected data element, tied to a mention (or to none when unattributed)."""
+
+    code: str  # one of ELEMENT_CODES
+    value: str  # normalised raw value (stays in the case database only)
+    location: str
+    mention_key: str = ""  # "" when no person could be tied to it
+    offset: int = -1  # character offset in the document for text, -1 for records
+    column: str = ""  # source column for records
+    confidence: float = 1.0
+    detector: str = ""
+    needs_review: bool = False
+
+
+@dataclass
+class Detections:
+    mentions: list[Mention] = field(default_factory=list)
+    elements: list[Element] = field(default_factory=list)
+
+    def extend(self, other: Detections) -> None:
+        self.mentions.extend(other.mentions)
+        self.elements.extend(other.elements)

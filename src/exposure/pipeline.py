@@ -1,0 +1,349 @@
+"""The stages in order, with the case database as the only state between them.
+
+``scan`` = inventory + extract + detect. Each distinct file (by SHA-256) is
+extracted and detected in a worker process; its results land in the database
+in one transaction together with its status, so a run killed at any moment
+loses at most the files in flight, and a re-run picks up exactly there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from pebble import ProcessExpired, ProcessPool
+
+from exposure.case.db import open_case
+from exposure.config import CaseConfig
+from exposure.inventory import FileEntry, inventory
+from exposure.model import FAILED, PENDING, PROCESSED
+from exposure.worker import Job, Outcome, process_file
+
+log = logging.getLogger("exposure")
+
+PATH_COLUMNS = ["root", "path", "parent", "depth", "sha256", "size", "mtime_ns", "type", "status", "reason"]
+PATH_BATCH = 2000
+
+
+@dataclass
+class ScanStats:
+    paths: int = 0
+    files: int = 0  # distinct contents read this run
+    bytes: int = 0
+    skipped_done: int = 0  # distinct contents already done in an earlier run
+    failed: int = 0
+    seconds: float = 0.0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+class Progress:
+    """What the pipeline tells whoever watches; the CLI plugs rich progress bars in here."""
+
+    def start(self, description: str, total: int | None = None, total_bytes: int | None = None) -> None: ...
+    def advance(self, files: int = 1, nbytes: int = 0) -> None: ...
+    def stop(self) -> None: ...
+
+
+def work_dir(case_dir: Path) -> Path:
+    return Path(case_dir) / "work"
+
+
+def scan(
+    inputs: list[Path],
+    case_dir: Path,
+    config: CaseConfig,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> ScanStats:
+    progress = progress or Progress()
+    started = time.monotonic()
+    con = open_case(case_dir)
+    try:
+        stats = ScanStats()
+        local = _take_inventory(con, inputs, work_dir(case_dir), config, progress, stats)
+        workers = max(1, workers or os.cpu_count() or 1)
+        _process_pending(con, local, case_dir, config, workers, progress, stats)
+        stats.seconds = time.monotonic() - started
+        stats.statuses = dict(con.execute(_FILE_STATUS_SQL).fetchall())
+        con.execute(
+            "INSERT INTO runs VALUES (?, ?, 'scan', ?, ?, ?)",
+            [dt.datetime.now() - dt.timedelta(seconds=stats.seconds), dt.datetime.now(),
+             stats.files, stats.bytes, stats.seconds],
+        )  # fmt: skip
+    finally:
+        con.close()
+    if not _pending_left(case_dir):
+        shutil.rmtree(work_dir(case_dir), ignore_errors=True)
+    return stats
+
+
+# A path's final status: its own verdict, or its content's when it was handed to a reader.
+_FILE_STATUS_SQL = """
+SELECT CASE WHEN p.status = 'pending' THEN coalesce(b.status, 'failed') ELSE p.status END AS s, count(*)
+FROM paths p LEFT JOIN blobs b USING (sha256) GROUP BY s ORDER BY s
+"""
+
+
+def _take_inventory(
+    con: duckdb.DuckDBPyConnection,
+    inputs: list[Path],
+    work: Path,
+    config: CaseConfig,
+    progress: Progress,
+    stats: ScanStats,
+) -> dict[str, FileEntry]:
+    """Record every path; return the local copy of each content that still needs reading."""
+    progress.start("Inventory")
+    roots = [str(p if p.is_dir() else p.parent) for p in inputs]
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('roots', ?)", [json.dumps(roots)])
+    known = _known_hashes(con)
+    done_containers = _fully_recorded_containers(con)
+    seen: set[tuple[str, str]] = set()
+    kept_prefixes: list[tuple[str, str]] = []
+    to_read: dict[str, FileEntry] = {}
+    batch: list[FileEntry] = []
+    opened: dict[tuple[str, str], str] = {}
+
+    def known_hash(root: str, path: str, size: int, mtime_ns: int) -> str | None:
+        hit = known.get((root, path))
+        return hit[2] if hit and hit[0] == size and hit[1] == mtime_ns else None
+
+    for entry in inventory(inputs, work, config.limits, known_hash=known_hash,
+                           opened_container=done_containers.__contains__):  # fmt: skip
+        seen.add((entry.root, entry.path))
+        stats.paths += 1
+        batch.append(entry)
+        if entry.is_container and entry.status == PROCESSED:
+            if entry.sha256 in done_containers:
+                kept_prefixes.append((entry.root, entry.path + "!"))
+            else:
+                opened[(entry.root, entry.path)] = entry.sha256 or ""
+        if entry.status == PENDING and entry.sha256 and entry.local_path is not None:
+            to_read.setdefault(entry.sha256, entry)
+        if len(batch) >= PATH_BATCH:
+            _write_paths(con, batch)
+            batch = []
+        progress.advance(1, entry.size or 0)
+    _write_paths(con, batch)
+    _forget_vanished_paths(con, seen, kept_prefixes)
+    _record_opened_containers(con, opened)
+    progress.stop()
+    return _only_unfinished(con, to_read)
+
+
+def _known_hashes(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[int, int, str]]:
+    rows = con.execute(
+        "SELECT root, path, size, mtime_ns, sha256 FROM paths WHERE depth = 0 AND sha256 IS NOT NULL"
+    ).fetchall()
+    return {(r, p): (s, m, h) for r, p, s, m, h in rows}
+
+
+def _fully_recorded_containers(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Containers opened before whose every member content is finished: no need to open them again."""
+    rows = con.execute(
+        """
+        SELECT c.sha256 FROM containers c
+        WHERE NOT EXISTS (
+            SELECT 1 FROM paths parent JOIN paths m
+              ON m.root = parent.root AND starts_with(m.path, parent.path || '!')
+            LEFT JOIN blobs b ON b.sha256 = m.sha256
+            WHERE parent.sha256 = c.sha256 AND m.status = 'pending'
+              AND coalesce(b.status, 'pending') = 'pending'
+        )
+        """
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _write_paths(con: duckdb.DuckDBPyConnection, entries: list[FileEntry]) -> None:
+    if not entries:
+        return
+    table = pa.Table.from_pylist(
+        [
+            {"root": e.root, "path": e.path, "parent": e.parent, "depth": e.depth, "sha256": e.sha256,
+             "size": e.size, "mtime_ns": e.mtime_ns, "type": e.type, "status": e.status, "reason": e.reason}
+            for e in entries
+        ]
+    )  # fmt: skip
+    con.begin()
+    con.register("new_paths", table)
+    con.execute(f"INSERT OR REPLACE INTO paths SELECT {', '.join(PATH_COLUMNS)} FROM new_paths")
+    con.execute(
+        """
+        INSERT OR IGNORE INTO blobs (sha256, size, type, status)
+        SELECT DISTINCT ON (sha256) sha256, size, type, 'pending' FROM new_paths
+        WHERE status = 'pending' AND sha256 IS NOT NULL
+        """
+    )
+    con.unregister("new_paths")
+    con.commit()
+
+
+def _forget_vanished_paths(
+    con: duckdb.DuckDBPyConnection, seen: set[tuple[str, str]], kept_prefixes: list[tuple[str, str]]
+) -> None:
+    """Paths recorded by an earlier run that this run's inputs no longer hold (but keep members of
+    containers that were not re-opened because they were finished)."""
+    roots = {root for root, _ in seen}
+    if not roots:
+        return
+    rows = con.execute("SELECT root, path FROM paths").fetchall()
+    gone = [
+        (root, path)
+        for root, path in rows
+        if (root, path) not in seen
+        and not any(root == kr and path.startswith(kp) for kr, kp in kept_prefixes)
+    ]
+    if gone:
+        con.executemany("DELETE FROM paths WHERE root = ? AND path = ?", gone)
+
+
+def _record_opened_containers(con: duckdb.DuckDBPyConnection, opened: dict[tuple[str, str], str]) -> None:
+    for (root, path), sha in opened.items():
+        members = con.execute(
+            "SELECT count(*) FROM paths WHERE root = ? AND starts_with(path, ?)", [root, path + "!"]
+        ).fetchone()[0]
+        con.execute("INSERT OR REPLACE INTO containers VALUES (?, ?)", [sha, members])
+
+
+def _only_unfinished(con: duckdb.DuckDBPyConnection, to_read: dict[str, FileEntry]) -> dict[str, FileEntry]:
+    pending = {r[0] for r in con.execute("SELECT sha256 FROM blobs WHERE status = 'pending'").fetchall()}
+    return {sha: e for sha, e in sorted(to_read.items()) if sha in pending}
+
+
+def _process_pending(
+    con: duckdb.DuckDBPyConnection,
+    to_read: dict[str, FileEntry],
+    case_dir: Path,
+    config: CaseConfig,
+    workers: int,
+    progress: Progress,
+    stats: ScanStats,
+) -> None:
+    total = con.execute("SELECT count(*) FROM blobs").fetchone()[0]
+    stats.skipped_done = total - len(to_read)
+    result_dir = work_dir(case_dir) / "results"
+    result_dir.mkdir(parents=True, exist_ok=True)
+    total_bytes = sum(e.size or 0 for e in to_read.values())
+    progress.start("Extract + detect", total=len(to_read), total_bytes=total_bytes)
+    jobs = (
+        Job(sha, str(e.local_path), e.type, str(result_dir), config.owner_value_columns)
+        for sha, e in to_read.items()
+    )
+    for job, outcome in _run_jobs(jobs, workers, config.limits.file_seconds):
+        _store_outcome(con, outcome)
+        size = to_read[job.sha256].size or 0
+        stats.files += 1
+        stats.bytes += size
+        stats.failed += outcome.status == FAILED
+        log.info("%s %s: %s %s", outcome.status, to_read[job.sha256].path, outcome.extractor, outcome.reason)
+        progress.advance(1, size)
+    progress.stop()
+
+
+def _run_jobs(jobs: Iterator[Job], workers: int, timeout: float) -> Iterator[tuple[Job, Outcome]]:
+    """Run jobs in a process pool that kills a worker past the per-file time limit.
+
+    Only a few jobs wait in the pool at a time, so millions of files do not queue up in memory.
+    """
+    in_flight: dict[Future, Job] = {}
+    limit = workers * 2
+    with ProcessPool(max_workers=workers, context=_worker_context()) as pool:
+        for job in jobs:
+            in_flight[pool.schedule(process_file, args=(job,), timeout=timeout)] = job
+            while len(in_flight) >= limit:
+                yield from _collect(in_flight, timeout)
+        while in_flight:
+            yield from _collect(in_flight, timeout)
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    # Workers come from a clean fork server, not a fork of this process: the main process holds
+    # DuckDB's threads and locks, which a plain fork would copy mid-flight.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["exposure.worker"])
+    return context
+
+
+def _collect(in_flight: dict[Future, Job], timeout: float) -> Iterator[tuple[Job, Outcome]]:
+    done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+    for future in sorted(done, key=lambda f: in_flight[f].sha256):
+        job = in_flight.pop(future)
+        yield job, _outcome_of(future, job, timeout)
+
+
+def _outcome_of(future: Future, job: Job, timeout: float) -> Outcome:
+    try:
+        return future.result()
+    except FutureTimeout:
+        return Outcome(job.sha256, FAILED, reason=f"time limit: reading took longer than {timeout:g} s")
+    except ProcessExpired as exc:
+        return Outcome(job.sha256, FAILED, reason=f"reader crashed (exit code {exc.exitcode})")
+    except Exception as exc:  # noqa: BLE001 - pool-level failures are still one file's failure
+        return Outcome(job.sha256, FAILED, reason=f"reader failed: {type(exc).__name__}")
+
+
+def _store_outcome(con: duckdb.DuckDBPyConnection, outcome: Outcome) -> None:
+    """A file's detections and its status land together, or not at all."""
+    con.begin()
+    con.execute("DELETE FROM mentions WHERE sha256 = ?", [outcome.sha256])
+    con.execute("DELETE FROM elements WHERE sha256 = ?", [outcome.sha256])
+    if outcome.status == PROCESSED and outcome.mentions:
+        con.execute(f"INSERT INTO mentions SELECT * FROM read_parquet('{_sql_path(outcome.mentions_file)}')")
+    if outcome.status == PROCESSED and outcome.elements:
+        con.execute(f"INSERT INTO elements SELECT * FROM read_parquet('{_sql_path(outcome.elements_file)}')")
+    con.execute(
+        "UPDATE blobs SET status = ?, reason = ?, extractor = ?, mentions = ?, elements = ?, seconds = ? "
+        "WHERE sha256 = ?",
+        [outcome.status, outcome.reason, outcome.extractor, outcome.mentions, outcome.elements,
+         outcome.seconds, outcome.sha256],
+    )  # fmt: skip
+    con.commit()
+    for name in (outcome.mentions_file, outcome.elements_file):
+        if name:
+            Path(name).unlink(missing_ok=True)
+
+
+def _sql_path(path: str) -> str:
+    return path.replace("'", "''")
+
+
+def _pending_left(case_dir: Path) -> bool:
+    con = open_case(case_dir)
+    try:
+        return bool(con.execute("SELECT count(*) FROM blobs WHERE status = 'pending'").fetchone()[0])
+    finally:
+        con.close()
+
+
+def resolve(case_dir: Path, config: CaseConfig):  # noqa: ANN201 - ResolveStats
+    from exposure.resolve import resolve_case
+
+    con = open_case(case_dir, create=False)
+    try:
+        return resolve_case(con, config)
+    finally:
+        con.close()
+
+
+def report(case_dir: Path, config: CaseConfig) -> list[Path]:
+    from exposure.report import write_reports
+
+    con = open_case(case_dir, create=False)
+    try:
+        return write_reports(con, config, Path(case_dir) / "report")
+    finally:
+        con.close()
+
