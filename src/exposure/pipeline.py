@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -242,14 +242,15 @@ def _process_pending(
         Job(sha, str(e.local_path), e.type, str(result_dir), config.owner_value_columns)
         for sha, e in to_read.items()
     )
+    store = _OutcomeStore(con, lambda sha: to_read[sha].path)
     for job, outcome in _run_jobs(jobs, workers, config.limits.file_seconds):
-        _store_outcome(con, outcome)
+        store.add(outcome)
         size = to_read[job.sha256].size or 0
         stats.files += 1
         stats.bytes += size
         stats.failed += outcome.status == FAILED
-        log.info("%s %s: %s %s", outcome.status, to_read[job.sha256].path, outcome.extractor, outcome.reason)
         progress.advance(1, size)
+    store.flush()
     progress.stop()
 
 
@@ -259,7 +260,7 @@ def _run_jobs(jobs: Iterator[Job], workers: int, timeout: float) -> Iterator[tup
     Only a few jobs wait in the pool at a time, so millions of files do not queue up in memory.
     """
     in_flight: dict[Future, Job] = {}
-    limit = workers * 2
+    limit = workers * 8
     with ProcessPool(max_workers=workers, context=_worker_context()) as pool:
         for job in jobs:
             in_flight[pool.schedule(process_file, args=(job,), timeout=timeout)] = job
@@ -295,25 +296,72 @@ def _outcome_of(future: Future, job: Job, timeout: float) -> Outcome:
         return Outcome(job.sha256, FAILED, reason=f"reader failed: {type(exc).__name__}")
 
 
-def _store_outcome(con: duckdb.DuckDBPyConnection, outcome: Outcome) -> None:
-    """A file's detections and its status land together, or not at all."""
-    con.begin()
-    con.execute("DELETE FROM mentions WHERE sha256 = ?", [outcome.sha256])
-    con.execute("DELETE FROM elements WHERE sha256 = ?", [outcome.sha256])
-    if outcome.status == PROCESSED and outcome.mentions:
-        con.execute(f"INSERT INTO mentions SELECT * FROM read_parquet('{_sql_path(outcome.mentions_file)}')")
-    if outcome.status == PROCESSED and outcome.elements:
-        con.execute(f"INSERT INTO elements SELECT * FROM read_parquet('{_sql_path(outcome.elements_file)}')")
-    con.execute(
-        "UPDATE blobs SET status = ?, reason = ?, extractor = ?, mentions = ?, elements = ?, seconds = ? "
-        "WHERE sha256 = ?",
-        [outcome.status, outcome.reason, outcome.extractor, outcome.mentions, outcome.elements,
-         outcome.seconds, outcome.sha256],
-    )  # fmt: skip
-    con.commit()
-    for name in (outcome.mentions_file, outcome.elements_file):
-        if name:
-            Path(name).unlink(missing_ok=True)
+class _OutcomeStore:
+    """Lands finished files' detections and statuses in the case database, a batch per transaction.
+
+    Each file's rows and its status go in the same transaction, so after a crash a file is
+    either wholly recorded or still pending; batching only bounds how many are in flight.
+    """
+
+    MAX_FILES = 200
+    MAX_SECONDS = 1.0
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path_of: Callable[[str], str]) -> None:
+        self.con = con
+        self.path_of = path_of
+        self.pending: list[Outcome] = []
+        self.last_flush = time.monotonic()
+
+    def add(self, outcome: Outcome) -> None:
+        self.pending.append(outcome)
+        if len(self.pending) >= self.MAX_FILES or time.monotonic() - self.last_flush >= self.MAX_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        self.last_flush = time.monotonic()
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        processed = [o for o in batch if o.status == PROCESSED]
+        statuses = pa.Table.from_pylist(
+            [{"sha256": o.sha256, "status": o.status, "reason": o.reason, "extractor": o.extractor,
+              "mentions": o.mentions, "elements": o.elements, "seconds": o.seconds} for o in batch]
+        )  # fmt: skip
+        self.con.begin()
+        for table, kind in (("mentions", "mentions"), ("elements", "elements")):
+            self._insert(table, [getattr(o, f"{kind}_rows") for o in processed],
+                         [getattr(o, f"{kind}_file") for o in processed])  # fmt: skip
+        self.con.register("finished", statuses)
+        self.con.execute(
+            """
+            UPDATE blobs SET status = f.status, reason = f.reason, extractor = f.extractor,
+                mentions = f.mentions, elements = f.elements, seconds = f.seconds
+            FROM finished f WHERE blobs.sha256 = f.sha256
+            """
+        )
+        self.con.unregister("finished")
+        self.con.commit()
+        for outcome in batch:
+            log.info("%s %s: %s %s", outcome.status, self.path_of(outcome.sha256), outcome.extractor,
+                     outcome.reason)  # fmt: skip
+            for name in (outcome.mentions_file, outcome.elements_file):
+                if name:
+                    Path(name).unlink(missing_ok=True)
+
+
+    def _insert(self, table: str, in_memory: list[pa.Table | None], spilled: list[str]) -> None:
+        tables = [t for t in in_memory if t is not None]
+        if tables:
+            self.con.register("new_rows", pa.concat_tables(tables))
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM new_rows")
+            self.con.unregister("new_rows")
+        files = [f for f in spilled if f]
+        if files:
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet({_sql_list(files)})")
+
+
+def _sql_list(paths: list[str]) -> str:
+    return "[" + ", ".join(f"'{_sql_path(p)}'" for p in paths) + "]"
 
 
 def _sql_path(path: str) -> str:

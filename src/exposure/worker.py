@@ -1,8 +1,8 @@
 """What one worker process does with one distinct file: extract, then detect.
 
-Results go to Parquet files beside the case database, not back through the
-pipe, so a worker's memory stays bounded by one batch and the main process
-can load a whole file's results in one transaction.
+Small results travel back with the outcome; large ones are spilled to Parquet
+beside the case database, so a worker's memory stays bounded on huge files and
+the main process can load a whole file's results in one transaction.
 """
 
 from __future__ import annotations
@@ -50,8 +50,10 @@ class Outcome:
     mentions: int = 0
     elements: int = 0
     seconds: float = 0.0
-    mentions_file: str = ""
+    mentions_file: str = ""  # Parquet spill of a large file's rows ...
     elements_file: str = ""
+    mentions_rows: pa.Table | None = None  # ... or the rows themselves when small
+    elements_rows: pa.Table | None = None
 
 
 def process_file(job: Job) -> Outcome:
@@ -81,17 +83,8 @@ def process_file(job: Job) -> Outcome:
         sink.discard()
         reason = f"unreadable {job.type} file: {type(exc).__name__}: {exc}"
         return Outcome(job.sha256, FAILED, reason=mask_text(reason)[:300], extractor=reader.name)
-    sink.close()
-    return Outcome(
-        job.sha256,
-        PROCESSED,
-        extractor=reader.name,
-        mentions=sink.mentions,
-        elements=sink.elements,
-        seconds=time.monotonic() - started,
-        mentions_file=str(sink.mentions_path),
-        elements_file=str(sink.elements_path),
-    )
+    outcome = Outcome(job.sha256, PROCESSED, extractor=reader.name, seconds=time.monotonic() - started)
+    return sink.finish(outcome)
 
 
 def _batched(items):  # noqa: ANN001, ANN202 - Iterator[Table | TextBlock] -> Iterator[Table | list[TextBlock]]
@@ -119,34 +112,73 @@ def _detect(item: Table | list[TextBlock], ctx: DetectContext):  # noqa: ANN202
 
 
 class _ResultSink:
-    """Streams detections of one file into two Parquet files."""
+    """Collects one file's detections: in memory while small (returned with the outcome), spilled to
+    Parquet beside the case once large, so a worker's memory stays bounded on huge files."""
+
+    SPILL_ROWS = 100_000
 
     def __init__(self, job: Job) -> None:
         self.sha256 = job.sha256
         base = Path(job.result_dir) / job.sha256
-        self.mentions_path = base.with_suffix(".mentions.parquet")
-        self.elements_path = base.with_suffix(".elements.parquet")
-        self._mention_writer = pq.ParquetWriter(self.mentions_path, _MENTION_SCHEMA)
-        self._element_writer = pq.ParquetWriter(self.elements_path, _ELEMENT_SCHEMA)
         self.mentions = 0
         self.elements = 0
+        self._parts = {
+            "mentions": _Spool(base.with_suffix(".mentions.parquet"), _MENTION_SCHEMA, self.SPILL_ROWS),
+            "elements": _Spool(base.with_suffix(".elements.parquet"), _ELEMENT_SCHEMA, self.SPILL_ROWS),
+        }
 
     def write(self, found: Detections) -> None:
         if found.mentions:
-            self._mention_writer.write_table(_mentions_table(self.sha256, found.mentions))
+            self._parts["mentions"].add(_mentions_table(self.sha256, found.mentions))
             self.mentions += len(found.mentions)
         if found.elements:
-            self._element_writer.write_table(_elements_table(self.sha256, found.elements))
+            self._parts["elements"].add(_elements_table(self.sha256, found.elements))
             self.elements += len(found.elements)
 
-    def close(self) -> None:
-        self._mention_writer.close()
-        self._element_writer.close()
+    def finish(self, outcome: Outcome) -> Outcome:
+        outcome.mentions, outcome.elements = self.mentions, self.elements
+        outcome.mentions_file, outcome.mentions_rows = self._parts["mentions"].close()
+        outcome.elements_file, outcome.elements_rows = self._parts["elements"].close()
+        return outcome
 
     def discard(self) -> None:
-        self.close()
-        self.mentions_path.unlink(missing_ok=True)
-        self.elements_path.unlink(missing_ok=True)
+        for spool in self._parts.values():
+            spool.discard()
+
+
+class _Spool:
+    def __init__(self, path: Path, schema: pa.Schema, spill_rows: int) -> None:
+        self.path, self.schema, self.spill_rows = path, schema, spill_rows
+        self.tables: list[pa.Table] = []
+        self.rows = 0
+        self.writer: pq.ParquetWriter | None = None
+
+    def add(self, table: pa.Table) -> None:
+        self.tables.append(table)
+        self.rows += table.num_rows
+        if self.rows >= self.spill_rows:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, self.schema)
+        for table in self.tables:
+            self.writer.write_table(table)
+        self.tables, self.rows = [], 0
+
+    def close(self) -> tuple[str, pa.Table | None]:
+        """(Parquet file, '' if none) and the rows kept in memory (None if none)."""
+        if self.writer is not None:
+            self._spill()
+            self.writer.close()
+            return str(self.path), None
+        return "", pa.concat_tables(self.tables) if self.tables else None
+
+    def discard(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.path.unlink(missing_ok=True)
+        self.tables = []
 
 
 _MENTION_SCHEMA = pa.schema(
