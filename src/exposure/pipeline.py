@@ -125,7 +125,9 @@ def _take_inventory(
         seen.add((entry.root, entry.path))
         stats.paths += 1
         batch.append(entry)
-        if entry.is_container and entry.status == PROCESSED:
+        # A zip is a container only ('processed' once opened); a message is also a document to read
+        # ('pending') whose attachments are its members.
+        if entry.is_container and entry.status in (PROCESSED, PENDING):
             if entry.sha256 in done_containers:
                 kept_prefixes.append((entry.root, entry.path + "!"))
             else:

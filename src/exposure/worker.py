@@ -87,8 +87,9 @@ def process_file(job: Job) -> Outcome:
     return sink.finish(outcome)
 
 
-def _batched(items):  # noqa: ANN001, ANN202 - Iterator[Table | TextBlock] -> Iterator[Table | list[TextBlock]]
-    """Tables pass through; consecutive text blocks are grouped so attribution sees a document's context."""
+def _batched(items):  # noqa: ANN001, ANN202 - Iterator[Table | TextBlock | Detections] -> grouped
+    """Tables and Detections pass through; consecutive text blocks are grouped so attribution sees a
+    document's context."""
     blocks: list[TextBlock] = []
     for item in items:
         if isinstance(item, TextBlock):
@@ -105,7 +106,9 @@ def _batched(items):  # noqa: ANN001, ANN202 - Iterator[Table | TextBlock] -> It
         yield blocks
 
 
-def _detect(item: Table | list[TextBlock], ctx: DetectContext):  # noqa: ANN202
+def _detect(item: Table | list[TextBlock] | Detections, ctx: DetectContext):  # noqa: ANN202
+    if isinstance(item, Detections):
+        return [item]  # formats whose structure says who each value belongs to (X12 loops, HL7 PID)
     if isinstance(item, Table):
         return detect_table(item, ctx)
     return [detect_text(item, ctx)]

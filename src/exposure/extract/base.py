@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from exposure.model import Table, TextBlock
+from exposure.model import Detections, Table, TextBlock
 
-Extracted = Iterator[Table | TextBlock]
+# A reader yields records (Table), text with positions (TextBlock), or, for formats whose structure
+# names each person and role (X12 member loops, HL7 PID/NK1/GT1), ready-made Detections.
+Extracted = Iterator[Table | TextBlock | Detections]
 ReadFunction = Callable[[Path], Extracted]
 
 
@@ -30,7 +32,7 @@ _LOADED = False
 
 
 def reader(*types: str) -> Callable[[ReadFunction], ReadFunction]:
-    """Register a function ``read(path) -> Iterator[Table | TextBlock]`` for inventory types."""
+    """Register a function ``read(path) -> Iterator[Table | TextBlock | Detections]`` for inventory types."""
 
     def register(func: ReadFunction) -> ReadFunction:
         entry = Reader(name=func.__module__.rsplit(".", 1)[-1], types=types, read=func)

@@ -200,6 +200,7 @@ class ArchiveItem:
     declared_size: int | None = None
     compressed_size: int | None = None  # None when stored as is (tar): no per-member ratio
     problem: str = ""  # a reason known before reading (encrypted, unsupported method)
+    type: str = ""  # the member's type when the container says what it is (a message in an mbox)
     open: Callable[[], BinaryIO] | None = None
 
 

@@ -24,7 +24,10 @@ import charset_normalizer
 SNIFF_BYTES = 64 * 1024
 
 # Types the inventory opens itself, and archive formats it recognises but cannot open.
-CONTAINER_TYPES = frozenset({"zip", "tar", "gzip", "bzip2", "xz"})
+CONTAINER_TYPES = frozenset({"zip", "tar", "gzip", "bzip2", "xz", "mbox", "eml"})
+# Containers that are documents too (an e-mail's attachments are members, its text is read):
+# their own row stays 'pending' for the extract stage once their members are recorded.
+DOCUMENT_CONTAINER_TYPES = frozenset({"eml"})
 UNSUPPORTED_CONTAINER_TYPES = frozenset({"7z", "rar"})
 
 _SIMPLE_MAGIC: tuple[tuple[bytes, str], ...] = (

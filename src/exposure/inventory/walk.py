@@ -6,6 +6,10 @@ addressed, see ``BlobStore``); nothing is ever written into an INPUT folder.
 A container's own row comes *after* its members, once its final status is
 known (a truncated tar turns out to be damaged only at its end); a consumer
 may take that row as "all members of this container have been recorded".
+
+An e-mail message (``eml``) is a document and a container: its attachments are
+members, and its own row, after them, is ``pending`` (its headers and body are
+still to be read) with ``is_container`` set, or ``failed`` when it is damaged.
 """
 
 from __future__ import annotations
@@ -32,7 +36,13 @@ from exposure.inventory.archives import (
     ratio_reason,
 )
 from exposure.inventory.hashing import BlobStore, sha256_file
-from exposure.inventory.sniff import CONTAINER_TYPES, UNSUPPORTED_CONTAINER_TYPES, detect_type
+from exposure.inventory.mail import MAIL_TYPES, open_mail
+from exposure.inventory.sniff import (
+    CONTAINER_TYPES,
+    DOCUMENT_CONTAINER_TYPES,
+    UNSUPPORTED_CONTAINER_TYPES,
+    detect_type,
+)
 from exposure.model import FAILED, PENDING, PROCESSED, SKIPPED
 
 KnownHash = Callable[[str, str, int, int], str | None]
@@ -80,7 +90,8 @@ def inventory(
     ``known_hash(root, path, size, mtime_ns)`` may return the hash of an unchanged
     top-level file from an earlier run (it is then not read again);
     ``opened_container(sha256)`` returning True means that container's members
-    were all recorded earlier: it is yielded ``processed`` without members.
+    were all recorded earlier: it is yielded ``processed`` without members
+    (an ``eml`` message: ``pending``, to be read, without members).
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -351,7 +362,7 @@ class _Expander:
         elif entry.depth > max_depth:
             yield _mark(entry, FAILED, f"{_DEPTH_REASON} {max_depth} levels")
         elif entry.sha256 and self.opened_container and self.opened_container(entry.sha256):
-            yield _mark(entry, PROCESSED)
+            yield _mark(entry, PENDING if entry.type in DOCUMENT_CONTAINER_TYPES else PROCESSED)
         elif entry.sha256 in self.memo and self.memo[entry.sha256].fits_at(entry.depth, max_depth):
             yield from self.memo[entry.sha256].replay(entry)
         else:
@@ -365,6 +376,8 @@ class _Expander:
             recording.add(entry, member)
             yield member
         status, reason = _verdict(outcome, budget)
+        if status == PROCESSED and entry.type in DOCUMENT_CONTAINER_TYPES:
+            status = PENDING  # members recorded; the document itself is still to be read
         self._remember(entry, recording, status, reason)
         yield _mark(entry, status, reason)
 
@@ -382,7 +395,8 @@ class _Expander:
     def _members(self, entry: FileEntry, budget: ExpansionBudget, outcome: _Outcome) -> Iterator[FileEntry]:
         assert entry.local_path is not None
         try:
-            with open_archive(entry.type, entry.local_path, entry.path, budget) as reader:
+            opener = open_mail if entry.type in MAIL_TYPES else open_archive
+            with opener(entry.type, entry.local_path, entry.path, budget) as reader:
                 yield from self._read_members(entry, reader, budget, outcome)
         except (DamagedArchive, LimitExceeded) as exc:
             outcome.fail(exc.reason)
@@ -449,6 +463,8 @@ class _Expander:
             return
         try:
             member.type = detect_type(member.local_path, name=item.name)
+            if item.type and member.type != "empty":
+                member.type = item.type  # the container knows better (a message of an mbox)
         except OSError as exc:
             yield _mark(member, FAILED, cannot_read_reason(exc))
             return
