@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -27,6 +27,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from exposure.case.db import open_case
 from exposure.config import CaseConfig
+from exposure.extract import ReadOptions
 from exposure.inventory import FileEntry, inventory
 from exposure.model import FAILED, PENDING, PROCESSED
 from exposure.worker import Job, Outcome, process_file
@@ -66,6 +67,7 @@ def scan(
     config: CaseConfig,
     workers: int | None = None,
     progress: Progress | None = None,
+    options: ReadOptions | None = None,
 ) -> ScanStats:
     progress = progress or Progress()
     started = time.monotonic()
@@ -74,7 +76,7 @@ def scan(
         stats = ScanStats()
         local = _take_inventory(con, inputs, work_dir(case_dir), config, progress, stats)
         workers = max(1, workers or os.cpu_count() or 1)
-        _process_pending(con, local, case_dir, config, workers, progress, stats)
+        _process_pending(con, local, case_dir, config, workers, progress, stats, options or ReadOptions())
         stats.seconds = time.monotonic() - started
         stats.statuses = dict(con.execute(_FILE_STATUS_SQL).fetchall())
         con.execute(
@@ -233,6 +235,7 @@ def _process_pending(
     workers: int,
     progress: Progress,
     stats: ScanStats,
+    options: ReadOptions,
 ) -> None:
     total = con.execute("SELECT count(*) FROM blobs").fetchone()[0]
     stats.skipped_done = total - len(to_read)
@@ -241,7 +244,8 @@ def _process_pending(
     total_bytes = sum(e.size or 0 for e in to_read.values())
     progress.start("Extract + detect", total=len(to_read), total_bytes=total_bytes)
     jobs = (
-        Job(sha, str(e.local_path), e.type, str(result_dir), config.owner_value_columns)
+        Job(sha, str(e.local_path), e.type, str(result_dir), config.owner_value_columns,
+            _read_options(e, options))  # fmt: skip
         for sha, e in to_read.items()
     )
     store = _OutcomeStore(con, lambda sha: to_read[sha].path)
@@ -254,6 +258,11 @@ def _process_pending(
         progress.advance(1, size)
     store.flush()
     progress.stop()
+
+
+def _read_options(entry: FileEntry, options: ReadOptions) -> ReadOptions:
+    source = str(Path(entry.root) / entry.path) if entry.depth == 0 else ""
+    return replace(options, display_path=entry.path, source_path=source)
 
 
 def _run_jobs(jobs: Iterator[Job], workers: int, timeout: float) -> Iterator[tuple[Job, Outcome]]:

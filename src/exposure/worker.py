@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from exposure.detect import DetectContext, detect_table, detect_text
-from exposure.extract import ExtractError, reader_for
+from exposure.extract import ExtractError, ReadOptions, reader_for
+from exposure.extract.base import set_read_options
 from exposure.masking import mask_text
 from exposure.model import FAILED, PROCESSED, SKIPPED, Detections, Element, Mention, Table, TextBlock
 
@@ -39,6 +40,7 @@ class Job:
     type: str
     result_dir: str
     owner_value_columns: tuple[str, ...] = ()
+    options: ReadOptions = ReadOptions()
 
 
 @dataclass
@@ -67,6 +69,7 @@ def process_file(job: Job) -> Outcome:
     reader = reader_for(job.type)
     if reader is None:
         return Outcome(job.sha256, SKIPPED, reason=f"no reader for {job.type} files yet")
+    set_read_options(job.options)
     sink = _ResultSink(job)
     try:
         for item in _batched(reader.read(Path(job.local_path))):

@@ -4,6 +4,6 @@ Each format is one module in this package that registers itself with
 ``@reader("type", ...)``; ``reader_for`` finds it by the inventory's type name.
 """
 
-from exposure.extract.base import ExtractError, Reader, reader_for, readers
+from exposure.extract.base import ExtractError, Reader, ReadOptions, read_options, reader_for, readers
 
-__all__ = ["ExtractError", "Reader", "reader_for", "readers"]
+__all__ = ["ExtractError", "ReadOptions", "Reader", "read_options", "reader_for", "readers"]

@@ -21,6 +21,29 @@ class ExtractError(Exception):
 
 
 @dataclass(frozen=True)
+class ReadOptions:
+    """What a reader may need beyond the bytes: set by the worker for the file being read."""
+
+    display_path: str = ""  # the file's path as files.csv shows it (a.zip!b.csv)
+    source_path: str = ""  # the original file on disk for top-level inputs ('' for archive members)
+    passwords: tuple[str, ...] = ()  # from --passwords FILE, tried on protected files
+    settings: tuple[tuple[str, str], ...] = ()  # format-specific case settings (e.g. copybook mapping)
+
+
+_OPTIONS = ReadOptions()
+
+
+def set_read_options(options: ReadOptions) -> None:
+    global _OPTIONS
+    _OPTIONS = options
+
+
+def read_options() -> ReadOptions:
+    """Options of the file being read in this process (readers call this; the worker sets it)."""
+    return _OPTIONS
+
+
+@dataclass(frozen=True)
 class Reader:
     name: str
     types: tuple[str, ...]
