@@ -357,3 +357,20 @@ def test_owners_by_path_glob_including_archive_members_and_by_value_rule(con):
     resolve_case(con, config)
     owners = {p["last_name"]: p["data_owners"] for p in persons(con)}
     assert owners == {"Able": "Harbor;Oceanview", "Baker": "Harbor;Sponsor Co", "Cole": ""}
+
+
+def test_owners_by_x12_trading_partner_ids(con):
+    config = CaseConfig(
+        breach_date=BREACH,
+        owners=(Owner("Oceanview", x12_ids=("OCEANVIEW01",)), Owner("Lakeside", x12_ids=("LAKESIDE",))),
+    )
+    add_path(con, "edi/in/enroll.834", SHA[0])
+    add_mention(con, SHA[0], "segment 12", full_name="Ann Able", date_of_birth="1960-01-01",
+                attributes={"x12_sender": "oceanview01 ", "x12_receiver": "HARBORLINE"})  # fmt: skip
+    add_mention(con, SHA[0], "segment 30", full_name="Bob Baker", date_of_birth="1961-01-01",
+                attributes={"x12_sender": "HARBORLINE", "x12_receiver": "LAKESIDE"})  # fmt: skip
+    add_mention(con, SHA[0], "segment 50", full_name="Cy Cole", date_of_birth="1962-01-01",
+                attributes={"x12_sender": "OTHER", "x12_receiver": "HARBORLINE"})  # fmt: skip
+    resolve_case(con, config)
+    owners = {p["last_name"]: p["data_owners"] for p in persons(con)}
+    assert owners == {"Able": "Oceanview", "Baker": "Lakeside", "Cole": ""}

@@ -107,6 +107,11 @@ def _path_owner_table(con: duckdb.DuckDBPyConnection, config: CaseConfig) -> pa.
     return pa.table({"sha256": pa.array(shas, pa.string()), "owner": pa.array(owners, pa.string())})
 
 
+# Mention attributes the X12 reader fills from the ISA/GS envelope (CONTRACT: owner x12_ids).
+X12_SENDER = "x12_sender"
+X12_RECEIVER = "x12_receiver"
+
+
 def _owners(con: duckdb.DuckDBPyConnection, config: CaseConfig) -> None:
     con.register("path_owners_view", _path_owner_table(con, config))
     con.execute("""
@@ -126,6 +131,21 @@ def _owners(con: duckdb.DuckDBPyConnection, config: CaseConfig) -> None:
               AND upper(trim(attributes::JSON ->> ?)) = upper(trim(?))
             """,
             [owner.name, owner.values.column, owner.values.equals],
+        )
+    for owner in config.owners:
+        if not owner.x12_ids:
+            continue
+        # X12 files name their trading partners in ISA/GS: the reader keeps them per mention.
+        ids = [i.strip().upper() for i in owner.x12_ids]
+        con.execute(
+            f"""
+            INSERT INTO person_owner_rows
+            SELECT DISTINCT person_id, ? FROM pm
+            WHERE json_valid(attributes) AND (
+                upper(trim(attributes::JSON ->> '{X12_SENDER}')) IN (SELECT unnest(?::VARCHAR[]))
+                OR upper(trim(attributes::JSON ->> '{X12_RECEIVER}')) IN (SELECT unnest(?::VARCHAR[])))
+            """,
+            [owner.name, ids, ids],
         )
     con.execute("""
         CREATE OR REPLACE TEMP TABLE person_owners AS
