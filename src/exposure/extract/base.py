@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from exposure.model import Detections, Table, TextBlock
 
 # A reader yields records (Table), text with positions (TextBlock), or, for formats whose structure
 # names each person and role (X12 member loops, HL7 PID/NK1/GT1), ready-made Detections.
+log = logging.getLogger("exposure")
+
 Extracted = Iterator[Table | TextBlock | Detections]
 ReadFunction = Callable[[Path], Extracted]
 
@@ -73,8 +76,13 @@ def _load_all() -> None:
         return
     package = importlib.import_module("exposure.extract")
     for info in pkgutil.iter_modules(package.__path__):
-        if info.name != "base":
+        if info.name == "base":
+            continue
+        try:
             importlib.import_module(f"exposure.extract.{info.name}")
+        except ImportError as exc:
+            # One format's missing dependency must not stop every other format from being read.
+            log.error("reader module %s could not be loaded: %s", info.name, exc)
     _LOADED = True
 
 
