@@ -25,6 +25,7 @@ from rich.table import Table
 from exposure import __version__
 from exposure.case.db import CaseError, open_case
 from exposure.config import CaseConfig, ConfigError, load_config, parse_config
+from exposure.extract import ReadOptions
 from exposure.masking import MaskingFilter, mask_text
 from exposure.pipeline import Progress, ScanStats, report, resolve, scan
 
@@ -39,7 +40,7 @@ console = Console(stderr=True)
 Inputs = Annotated[
     list[Path],
     typer.Argument(help="Files or folders: the breached data as it was taken. Never written to.",
-                   exists=True, resolve_path=True, show_default=False),
+                   metavar="INPUT...", exists=True, resolve_path=True, show_default=False),
 ]  # fmt: skip
 CaseDir = Annotated[
     Path,
@@ -49,6 +50,11 @@ ConfigFile = Annotated[
     Path | None,
     typer.Option("--config", exists=True, dir_okay=False,
                  help="Case configuration (TOML): name, breach_date, data owners. Kept in the case."),
+]  # fmt: skip
+Passwords = Annotated[
+    Path | None,
+    typer.Option("--passwords", exists=True, dir_okay=False,
+                 help="File of passwords, one per line, tried on protected archives, PDFs and Office files."),
 ]  # fmt: skip
 Workers = Annotated[
     int | None,
@@ -131,12 +137,23 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _scan(inputs: list[Path], case_dir: Path, config: CaseConfig, workers: int | None) -> ScanStats:
+def _read_passwords(path: Path | None) -> tuple[str, ...]:
+    if path is None:
+        return ()
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return tuple(dict.fromkeys(line.rstrip("\r") for line in lines if line.strip()))
+
+
+def _scan(
+    inputs: list[Path], case_dir: Path, config: CaseConfig, workers: int | None, passwords: Path | None
+) -> ScanStats:
     case_dir = case_dir.resolve()
     for item in inputs:
         if case_dir == item or item in case_dir.parents:
             _fail(f"the case folder {case_dir} must not be inside the input {item}")
-    return scan(inputs, case_dir, config, workers=workers, progress=RichPipelineProgress(console))
+    options = ReadOptions(passwords=_read_passwords(passwords), settings=config.reader_settings)
+    progress = RichPipelineProgress(console)
+    return scan(inputs, case_dir, config, workers=workers, progress=progress, options=options)
 
 
 def _print_summary(case_dir: Path, stats: ScanStats | None, persons: int | None, reports: list[Path]) -> None:
@@ -159,12 +176,18 @@ def _print_summary(case_dir: Path, stats: ScanStats | None, persons: int | None,
 
 
 @app.command()
-def run(inputs: Inputs, case: CaseDir, config: ConfigFile = None, workers: Workers = None) -> None:
+def run(
+    inputs: Inputs,
+    case: CaseDir,
+    config: ConfigFile = None,
+    workers: Workers = None,
+    passwords: Passwords = None,
+) -> None:
     """Run every stage: inventory, extract, detect, resolve, report. Re-running resumes."""
     try:
         _setup_logging(case)
         cfg = _case_config(case, config)
-        stats = _scan(inputs, case, cfg, workers)
+        stats = _scan(inputs, case, cfg, workers, passwords)
         resolved = resolve(case, cfg)
         reports = report(case, cfg)
     except (CaseError, ConfigError) as exc:
@@ -173,11 +196,17 @@ def run(inputs: Inputs, case: CaseDir, config: ConfigFile = None, workers: Worke
 
 
 @app.command("scan")
-def scan_command(inputs: Inputs, case: CaseDir, config: ConfigFile = None, workers: Workers = None) -> None:
+def scan_command(
+    inputs: Inputs,
+    case: CaseDir,
+    config: ConfigFile = None,
+    workers: Workers = None,
+    passwords: Passwords = None,
+) -> None:
     """Inventory, extract and detect: every file and archive member is recorded with a status."""
     try:
         _setup_logging(case)
-        stats = _scan(inputs, case, _case_config(case, config), workers)
+        stats = _scan(inputs, case, _case_config(case, config), workers, passwords)
     except (CaseError, ConfigError) as exc:
         _fail(str(exc))
     _print_summary(case, stats, None, [])

@@ -54,9 +54,15 @@ class CaseConfig:
     breach_date: dt.date | None = None
     owners: tuple[Owner, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    copybooks: tuple[tuple[str, str], ...] = ()  # (data-file glob, copybook path) from [copybooks]
 
     def owners_for_path(self, path: str) -> list[str]:
         return sorted({o.name for o in self.owners if o.paths and o.matches_path(path)})
+
+    @property
+    def reader_settings(self) -> tuple[tuple[str, str], ...]:
+        """Format-specific settings handed to readers (ReadOptions.settings)."""
+        return tuple((f"copybook:{glob}", path) for glob, path in self.copybooks)
 
     @property
     def owner_value_columns(self) -> tuple[str, ...]:
@@ -114,11 +120,15 @@ def parse_config(data: dict, source: str = "config") -> CaseConfig:
         raise ConfigError(f"{source}: breach_date must be a date")
     owners = tuple(_parse_owner(o, source) for o in data.get("owner", []))
     limits = _parse_limits(data.get("limits", {}), source)
+    copybooks = data.get("copybooks", {})
+    if not isinstance(copybooks, dict) or not all(isinstance(v, str) for v in copybooks.values()):
+        raise ConfigError(f"{source}: [copybooks] maps data-file globs to copybook paths (strings)")
     return CaseConfig(
         name=str(data.get("name", "Unnamed case")),
         breach_date=breach_date,
         owners=owners,
         limits=limits,
+        copybooks=tuple(sorted((str(k), v) for k, v in copybooks.items())),
     )
 
 

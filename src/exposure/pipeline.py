@@ -74,9 +74,10 @@ def scan(
     con = open_case(case_dir)
     try:
         stats = ScanStats()
-        local = _take_inventory(con, inputs, work_dir(case_dir), config, progress, stats)
+        options = options or ReadOptions()
+        local = _take_inventory(con, inputs, work_dir(case_dir), config, progress, stats, options.passwords)
         workers = max(1, workers or os.cpu_count() or 1)
-        _process_pending(con, local, case_dir, config, workers, progress, stats, options or ReadOptions())
+        _process_pending(con, local, case_dir, config, workers, progress, stats, options)
         stats.seconds = time.monotonic() - started
         stats.statuses = dict(con.execute(_FILE_STATUS_SQL).fetchall())
         con.execute(
@@ -105,9 +106,14 @@ def _take_inventory(
     config: CaseConfig,
     progress: Progress,
     stats: ScanStats,
+    passwords: tuple[str, ...] = (),
 ) -> dict[str, FileEntry]:
     """Record every path; return the local copy of each content that still needs reading."""
     progress.start("Inventory")
+    if passwords:
+        # Files that failed for want of a password get another chance with the passwords given now.
+        con.execute("UPDATE blobs SET status = 'pending', reason = '' WHERE status = 'failed' "
+                    "AND reason LIKE 'encrypted:%'")  # fmt: skip
     roots = [str(p if p.is_dir() else p.parent) for p in inputs]
     con.execute("INSERT OR REPLACE INTO meta VALUES ('roots', ?)", [json.dumps(roots)])
     known = _known_hashes(con)
@@ -123,7 +129,7 @@ def _take_inventory(
         return hit[2] if hit and hit[0] == size and hit[1] == mtime_ns else None
 
     for entry in inventory(inputs, work, config.limits, known_hash=known_hash,
-                           opened_container=done_containers.__contains__):  # fmt: skip
+                           opened_container=done_containers.__contains__, passwords=passwords):  # fmt: skip
         seen.add((entry.root, entry.path))
         stats.paths += 1
         batch.append(entry)
