@@ -6,7 +6,7 @@ DEMO := demo-case
 
 .PHONY: setup run test lint bench clean
 
-$(BIN)/exposure: pyproject.toml requirements.lock
+$(BIN)/exposure: pyproject.toml requirements.lock scripts/system-deps.sh
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -15,10 +15,12 @@ $(BIN)/exposure: pyproject.toml requirements.lock
 	@touch $(BIN)/exposure
 
 setup: $(BIN)/exposure
+	@bash scripts/system-deps.sh
 
 run: setup
 	$(BIN)/exposure demo $(DEMO)/data
-	$(BIN)/exposure run $(DEMO)/data/input --case $(DEMO)/case --config $(DEMO)/data/case.toml
+	$(BIN)/exposure run $(DEMO)/data/input --case $(DEMO)/case --config $(DEMO)/data/case.toml \
+		--passwords $(DEMO)/data/passwords.txt
 	@echo "Report: $(DEMO)/case/report/summary.html (notification list: $(DEMO)/case/report/notification_list.csv)"
 
 test: setup

@@ -5,9 +5,9 @@ set -euo pipefail
 
 # command that must exist -> Debian package providing it
 declare -A NEED=(
-  [tesseract]=tesseract-ocr
-  [antiword]=antiword
-  [bsdtar]=libarchive-tools
+  [tesseract]=tesseract-ocr   # OCR of scans and image-only PDF pages
+  [catdoc]=catdoc             # legacy Word .doc
+  [unar]=unar                 # RAR archives (through rarfile)
 )
 # Debian packages that provide data, not a command
 DATA_PACKAGES=(tesseract-ocr-eng)

@@ -421,3 +421,13 @@ def test_block_offsets_are_used_for_element_offsets() -> None:
 
 def test_hyperscan_database_is_compiled_once() -> None:
     assert compiled_patterns() is compiled_patterns()
+
+
+def test_text_read_by_ocr_with_low_confidence_needs_review() -> None:
+    text = "Policy holder: Michael A. Nelson\nSSN: 536-22-1234\n"
+    sure = detect_text([TextBlock("page 1", text, 0, confidence=91.0)], DetectContext())
+    unsure = detect_text([TextBlock("page 1", text, 0, confidence=41.0)], DetectContext())
+    assert [m.last_name for m in sure.mentions] == ["Nelson"]
+    assert not any(e.needs_review for e in sure.elements)
+    assert [m.last_name for m in unsure.mentions] == ["Nelson"]
+    assert {e.code for e in unsure.elements if e.needs_review} == {"name", "ssn"}

@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from conftest import cli_env, run_cli
@@ -246,3 +247,29 @@ def test_help_names_every_stage():
     assert result.returncode == 0
     for command in ("run", "scan", "resolve", "report", "demo"):
         assert command in result.stdout
+
+
+def test_results_that_cannot_be_stored_fail_that_file_only(tmp_path):
+    from exposure.case.db import open_case
+    from exposure.pipeline import _OutcomeStore
+    from exposure.worker import Outcome
+
+    con = open_case(tmp_path / "case")
+    con.execute("INSERT INTO blobs (sha256, status) VALUES ('a', 'pending'), ('b', 'pending')")
+    store = _OutcomeStore(con, lambda sha: sha)
+    clash = pa.table({c: [None] * 2 for c in _mention_columns()} | {"sha256": ["a", "a"],
+                     "mention_key": ["row 1", "row 1"], "location": ["row 1"] * 2, "role": ["x"] * 2,
+                     "needs_review": [False, False]})  # fmt: skip
+    store.add(Outcome("a", "processed", mentions=2, mentions_rows=clash))
+    store.add(Outcome("b", "processed"))
+    store.flush()
+    statuses = dict(con.execute("SELECT sha256, status FROM blobs").fetchall())
+    assert statuses == {"a": "failed", "b": "processed"}
+    reason = con.execute("SELECT reason FROM blobs WHERE sha256 = 'a'").fetchone()[0]
+    assert reason.startswith("could not store its results")
+
+
+def _mention_columns():
+    from exposure.worker import MENTION_COLUMNS
+
+    return MENTION_COLUMNS

@@ -124,7 +124,7 @@ def test_no_full_ssn_in_any_report(report_dir):
 
 def test_files_csv_takes_status_from_blobs_and_sorts_by_path(report_dir):
     rows = read_csv(report_dir / "files.csv")
-    assert list(rows[0]) == ["path", "sha256", "size", "type", "status", "reason"]
+    assert list(rows[0]) == ["path", "sha256", "size", "type", "status", "reason", "note"]
     by_path = {r["path"]: (r["status"], r["reason"]) for r in rows}
     assert [r["path"] for r in rows] == sorted(by_path)
     assert by_path == {
@@ -136,6 +136,17 @@ def test_files_csv_takes_status_from_blobs_and_sorts_by_path(report_dir):
         "scans/locked.pdf": ("failed", "encrypted PDF: password required"),
         "tmp/core.bin": ("skipped", "not a document: executable"),
     }
+    assert all(r["note"] == "" for r in rows)
+
+
+def test_files_csv_carries_a_readers_note_for_processed_files(tmp_path):
+    con = open_case(tmp_path / "case")
+    add_path(con, "mainframe/MEMBERS.DAT", SHA[0], type_="ebcdic")
+    add_blob(con, SHA[0], type_="ebcdic")
+    con.execute("UPDATE blobs SET note = 'needs copybook: read as text' WHERE sha256 = ?", [SHA[0]])
+    write_reports(con, CaseConfig(), tmp_path / "report")
+    (row,) = read_csv(tmp_path / "report" / "files.csv")
+    assert (row["status"], row["reason"], row["note"]) == ("processed", "", "needs copybook: read as text")
 
 
 def test_files_csv_adds_root_column_only_with_several_roots(tmp_path):

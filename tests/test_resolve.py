@@ -371,6 +371,8 @@ def test_owners_by_x12_trading_partner_ids(con):
                 attributes={"x12_sender": "HARBORLINE", "x12_receiver": "LAKESIDE"})  # fmt: skip
     add_mention(con, SHA[0], "segment 50", full_name="Cy Cole", date_of_birth="1962-01-01",
                 attributes={"x12_sender": "OTHER", "x12_receiver": "HARBORLINE"})  # fmt: skip
+    add_mention(con, SHA[0], "segment 70", full_name="Di Dunn", date_of_birth="1963-01-01",
+                attributes={"x12_sender": "OTHER", "x12_gs_sender": "OceanView01"})  # fmt: skip
     resolve_case(con, config)
     owners = {p["last_name"]: p["data_owners"] for p in persons(con)}
-    assert owners == {"Able": "Oceanview", "Baker": "Lakeside", "Cole": ""}
+    assert owners == {"Able": "Oceanview", "Baker": "Lakeside", "Cole": "", "Dunn": "Oceanview"}

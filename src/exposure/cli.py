@@ -125,15 +125,21 @@ def _case_config(case_dir: Path, config_path: Path | None) -> CaseConfig:
             text = config_path.read_text(encoding="utf-8")
             config = load_config(config_path)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('config_toml', ?)", [text])
+            folder = str(config_path.resolve().parent)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('config_dir', ?)", [folder])
             return config
         row = con.execute("SELECT value FROM meta WHERE key = 'config_toml'").fetchone()
-        return parse_config(tomllib.loads(row[0]), source="case config") if row else CaseConfig()
+        if not row:
+            return CaseConfig()
+        folder = con.execute("SELECT value FROM meta WHERE key = 'config_dir'").fetchone()
+        base_dir = Path(folder[0]) if folder else None
+        return parse_config(tomllib.loads(row[0]), source="case config", base_dir=base_dir)
     finally:
         con.close()
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {mask_text(message)}", highlight=False)
+    console.print(f"[red]error:[/red] {mask_text(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -106,10 +106,11 @@ def load_config(path: Path | None) -> CaseConfig:
         raise ConfigError(f"config file not found: {path}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
-    return parse_config(data, source=str(path))
+    return parse_config(data, source=str(path), base_dir=Path(path).resolve().parent)
 
 
-def parse_config(data: dict, source: str = "config") -> CaseConfig:
+def parse_config(data: dict, source: str = "config", base_dir: Path | None = None) -> CaseConfig:
+    """``base_dir``: the config file's folder, against which relative copybook paths are read."""
     breach_date = data.get("breach_date")
     if isinstance(breach_date, str):
         try:
@@ -128,8 +129,12 @@ def parse_config(data: dict, source: str = "config") -> CaseConfig:
         breach_date=breach_date,
         owners=owners,
         limits=limits,
-        copybooks=tuple(sorted((str(k), v) for k, v in copybooks.items())),
+        copybooks=tuple(sorted((str(k), _from_base(v, base_dir)) for k, v in copybooks.items())),
     )
+
+
+def _from_base(path: str, base_dir: Path | None) -> str:
+    return str(base_dir / path) if base_dir is not None and not Path(path).is_absolute() else path
 
 
 def _parse_owner(raw: dict, source: str) -> Owner:

@@ -60,6 +60,7 @@ class TextBlock:
     location: str
     text: str
     offset: int = 0  # character offset of ``text`` in the whole document
+    confidence: float | None = None  # OCR mean word confidence (0-100); None for born-digital text
 
 
 @dataclass

@@ -291,7 +291,7 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     # Workers come from a clean fork server, not a fork of this process: the main process holds
     # DuckDB's threads and locks, which a plain fork would copy mid-flight.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["exposure.worker"])
+    context.set_forkserver_preload(["exposure.worker_preload"])
     return context
 
 
@@ -339,25 +339,46 @@ class _OutcomeStore:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        try:
+            self._store(batch)
+        except duckdb.Error:
+            # One file's bad rows must not lose the others': store them one by one.
+            self.con.rollback()
+            for outcome in batch:
+                self._store_alone(outcome)
+        self._log_and_clean(batch)
+
+    def _store_alone(self, outcome: Outcome) -> None:
+        try:
+            self._store([outcome])
+        except duckdb.Error as exc:
+            self.con.rollback()
+            reason = f"could not store its results: {type(exc).__name__}"
+            self._store([Outcome(outcome.sha256, FAILED, reason=reason, extractor=outcome.extractor)])
+
+    def _store(self, batch: list[Outcome]) -> None:
         processed = [o for o in batch if o.status == PROCESSED]
         statuses = pa.Table.from_pylist(
-            [{"sha256": o.sha256, "status": o.status, "reason": o.reason, "extractor": o.extractor,
-              "mentions": o.mentions, "elements": o.elements, "seconds": o.seconds} for o in batch]
+            [{"sha256": o.sha256, "status": o.status, "reason": o.reason, "note": o.note,
+              "extractor": o.extractor, "mentions": o.mentions, "elements": o.elements, "seconds": o.seconds}
+             for o in batch]
         )  # fmt: skip
         self.con.begin()
-        for table, kind in (("mentions", "mentions"), ("elements", "elements")):
-            self._insert(table, [getattr(o, f"{kind}_rows") for o in processed],
-                         [getattr(o, f"{kind}_file") for o in processed])  # fmt: skip
+        for table in ("mentions", "elements"):
+            self._insert(table, [getattr(o, f"{table}_rows") for o in processed],
+                         [getattr(o, f"{table}_file") for o in processed])  # fmt: skip
         self.con.register("finished", statuses)
         self.con.execute(
             """
-            UPDATE blobs SET status = f.status, reason = f.reason, extractor = f.extractor,
+            UPDATE blobs SET status = f.status, reason = f.reason, note = f.note, extractor = f.extractor,
                 mentions = f.mentions, elements = f.elements, seconds = f.seconds
             FROM finished f WHERE blobs.sha256 = f.sha256
             """
         )
         self.con.unregister("finished")
         self.con.commit()
+
+    def _log_and_clean(self, batch: list[Outcome]) -> None:
         for outcome in batch:
             log.info("%s %s: %s %s", outcome.status, self.path_of(outcome.sha256), outcome.extractor,
                      outcome.reason)  # fmt: skip

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from exposure.detect import DetectContext, detect_table, detect_text
-from exposure.extract import ExtractError, ReadOptions, reader_for
-from exposure.extract.base import set_read_options
+from exposure.extract import ExtractError, ReadOptions, reader_for, readers
+from exposure.extract.base import set_read_options, take_notes
 from exposure.masking import mask_text
 from exposure.model import FAILED, PROCESSED, SKIPPED, Detections, Element, Mention, Table, TextBlock
 
@@ -31,6 +31,13 @@ ELEMENT_COLUMNS = [
     "needs_review",
 ]  # fmt: skip
 TEXT_BLOCKS_PER_BATCH = 2000
+
+
+def warm_up() -> None:
+    """Import every reader once, in the fork server, so no file's time limit pays for imports."""
+    readers()
+
+
 
 
 @dataclass
@@ -49,6 +56,7 @@ class Outcome:
     status: str
     reason: str = ""
     extractor: str = ""
+    note: str = ""
     mentions: int = 0
     elements: int = 0
     seconds: float = 0.0
@@ -70,6 +78,7 @@ def process_file(job: Job) -> Outcome:
     if reader is None:
         return Outcome(job.sha256, SKIPPED, reason=f"no reader for {job.type} files yet")
     set_read_options(job.options)
+    take_notes()
     sink = _ResultSink(job)
     try:
         for item in _batched(reader.read(Path(job.local_path))):
@@ -86,7 +95,9 @@ def process_file(job: Job) -> Outcome:
         sink.discard()
         reason = f"unreadable {job.type} file: {type(exc).__name__}: {exc}"
         return Outcome(job.sha256, FAILED, reason=mask_text(reason)[:300], extractor=reader.name)
-    outcome = Outcome(job.sha256, PROCESSED, extractor=reader.name, seconds=time.monotonic() - started)
+    note = mask_text("; ".join(take_notes()))  # e.g. 'needs copybook: read as text'
+    seconds = time.monotonic() - started
+    outcome = Outcome(job.sha256, PROCESSED, extractor=reader.name, note=note, seconds=seconds)
     return sink.finish(outcome)
 
 
@@ -128,18 +139,30 @@ class _ResultSink:
         base = Path(job.result_dir) / job.sha256
         self.mentions = 0
         self.elements = 0
+        self._keys: set[str] = set()
         self._parts = {
             "mentions": _Spool(base.with_suffix(".mentions.parquet"), _MENTION_SCHEMA, self.SPILL_ROWS),
             "elements": _Spool(base.with_suffix(".elements.parquet"), _ELEMENT_SCHEMA, self.SPILL_ROWS),
         }
 
     def write(self, found: Detections) -> None:
+        self._keep_keys_unique(found.mentions)
         if found.mentions:
             self._parts["mentions"].add(_mentions_table(self.sha256, found.mentions))
             self.mentions += len(found.mentions)
         if found.elements:
             self._parts["elements"].add(_elements_table(self.sha256, found.elements))
             self.elements += len(found.elements)
+
+    def _keep_keys_unique(self, mentions: list[Mention]) -> None:
+        """A mention key names one person in the file; a reader that repeats one gets '#2', '#3'..."""
+        for mention in mentions:
+            if mention.key in self._keys:
+                n = 2
+                while f"{mention.key}#{n}" in self._keys:
+                    n += 1
+                mention.key = f"{mention.key}#{n}"
+            self._keys.add(mention.key)
 
     def finish(self, outcome: Outcome) -> Outcome:
         outcome.mentions, outcome.elements = self.mentions, self.elements

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "case.duckdb"
 
 
@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS blobs (
     type        VARCHAR,
     status      VARCHAR NOT NULL,   -- pending, processed, failed, skipped
     reason      VARCHAR NOT NULL DEFAULT '',
+    note        VARCHAR NOT NULL DEFAULT '',  -- a reader's remark on a file it read ('needs copybook ...')
     extractor   VARCHAR NOT NULL DEFAULT '',
     mentions    INTEGER NOT NULL DEFAULT 0,
     elements    INTEGER NOT NULL DEFAULT 0,

@@ -39,6 +39,7 @@ class PersonMention:
     person: Person
     elements: frozenset[str]
     hard: bool = False  # carries no SSN and no name+DOB: a resolver may fairly miss it
+    role: str = ""  # the person's role where the record names one: subscriber, dependent, patient ...
 
 
 @dataclass
@@ -50,6 +51,9 @@ class Doc:
     status: str = PROCESSED  # what files.csv should say
     reason: str = ""  # a keyword the files.csv reason should contain
     list_members: bool = True  # False when the tool cannot be expected to see inside
+    format: str = ""  # what a reader must understand to find its people: csv, xlsx, x12 ... (truth column)
+    x12_ids: tuple[str, ...] = ()  # ISA sender/receiver ids written in it (an owner's x12_ids rule)
+    password: str = ""  # set on an encrypted container that a password of the case's passwords file opens
 
 
 @dataclass(frozen=True)
@@ -58,17 +62,23 @@ class WalkedDoc:
     doc: Doc
     readable: bool  # this doc and every container above it can be opened
     listed: bool  # the tool is expected to list it in files.csv
+    needs_password: bool = False  # readable once the case's passwords file is given (--passwords)
 
 
 def walk(
-    docs: Iterable[Doc], prefix: str = "", readable: bool = True, listed: bool = True
+    docs: Iterable[Doc],
+    prefix: str = "",
+    readable: bool = True,
+    listed: bool = True,
+    needs_password: bool = False,
 ) -> Iterator[WalkedDoc]:
     """Every doc and archive member, depth first, with its files.csv path."""
     for doc in docs:
         path = f"{prefix}!{doc.name}" if prefix else doc.name
         doc_readable = readable and doc.status == PROCESSED
-        yield WalkedDoc(path, doc, doc_readable, listed)
-        yield from walk(doc.members, path, doc_readable, listed and doc.list_members)
+        yield WalkedDoc(path, doc, doc_readable, listed, needs_password)
+        inner_needs_password = needs_password or bool(doc.password)
+        yield from walk(doc.members, path, doc_readable, listed and doc.list_members, inner_needs_password)
 
 
 # ---- tables --------------------------------------------------------------
@@ -107,16 +117,21 @@ class TableBuilder:
             self.mentions.append(PersonMention(f"row {self.line}", person, self.elements_of(row), hard))
 
     def elements_of(self, row: dict[str, str]) -> frozenset[str]:
-        codes = set()
-        for column, code in self.element_columns.items():
-            value = row.get(column, "").strip()
-            if not value or (code == "ssn" and not _FULL_SSN.fullmatch(value)):
-                continue
-            codes.add(code)
-        return frozenset(codes)
+        return row_elements(row, self.element_columns)
 
-    def doc(self, name: str, encoding: str = "utf-8") -> Doc:
-        return Doc(name, self.buffer.getvalue().encode(encoding), list(self.mentions))
+    def doc(self, name: str, encoding: str = "utf-8", format: str = "csv") -> Doc:
+        return Doc(name, self.buffer.getvalue().encode(encoding), list(self.mentions), format=format)
+
+
+def row_elements(row: dict[str, object], element_columns: dict[str, str]) -> frozenset[str]:
+    """The element codes of the filled columns of a row (a masked SSN is not an SSN)."""
+    codes = set()
+    for column, code in element_columns.items():
+        value = str(row.get(column) or "").strip()
+        if not value or (code == "ssn" and not _FULL_SSN.fullmatch(value)):
+            continue
+        codes.add(code)
+    return frozenset(codes)
 
 
 # ---- text ----------------------------------------------------------------
@@ -139,14 +154,14 @@ class TextBuilder:
         self.mentions.append(PersonMention(f"line {line}", person, frozenset(elements), hard))
 
     def doc(self, name: str) -> Doc:
-        return Doc(name, ("\n".join(self.lines) + "\n").encode("utf-8"), list(self.mentions))
+        return Doc(name, ("\n".join(self.lines) + "\n").encode("utf-8"), list(self.mentions), format="text")
 
 
 # ---- containers ------------------------------------------------------------
 
 
 def zip_doc(name: str, members: list[Doc]) -> Doc:
-    return Doc(name, _zip_bytes(members), members=members)
+    return Doc(name, _zip_bytes(members), members=members, format="zip")
 
 
 def _zip_bytes(members: list[Doc]) -> bytes:
@@ -165,8 +180,18 @@ def _zip_info(name: str, info_class: type[zipfile.ZipInfo] = zipfile.ZipInfo) ->
     return info
 
 
-def encrypted_zip_doc(name: str, members: list[Doc], rng: random.Random) -> Doc:
-    """An AES zip: member names are visible, contents need ``ARCHIVE_PASSWORD``."""
+def encrypted_zip_doc(
+    name: str,
+    members: list[Doc],
+    rng: random.Random,
+    password: str = ARCHIVE_PASSWORD,
+    in_case_file: bool = False,
+) -> Doc:
+    """An AES zip: member names are visible, contents need ``password``.
+
+    ``in_case_file``: the password is one of those in the case's passwords file, so the
+    tool opens it when given that file (``--passwords``) and fails it otherwise.
+    """
     buffer = io.BytesIO()
     with (
         _seeded_aes_salt(rng),
@@ -174,11 +199,18 @@ def encrypted_zip_doc(name: str, members: list[Doc], rng: random.Random) -> Doc:
             buffer, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
         ) as archive,
     ):
-        archive.setpassword(ARCHIVE_PASSWORD.encode())
+        archive.setpassword(password.encode())
         for member in members:
             archive.writestr(_zip_info(member.name, pyzipper.zipfile_aes.AESZipInfo), member.data)
     return Doc(
-        name, buffer.getvalue(), members=members, status=FAILED, reason="encrypted", list_members=False
+        name,
+        buffer.getvalue(),
+        members=members,
+        status=FAILED,
+        reason="encrypted",
+        list_members=False,
+        format="zip",
+        password=password if in_case_file else "",
     )
 
 
@@ -214,6 +246,7 @@ def truncated_zip_doc(name: str, members: list[Doc], keep: float = 0.55) -> Doc:
         status=FAILED,
         reason="corrupt",
         list_members=False,
+        format="zip",
     )
 
 
@@ -225,7 +258,7 @@ def tar_gz_doc(name: str, members: list[Doc]) -> Doc:
             info.size, info.mtime, info.mode = len(member.data), FIXED_EPOCH, 0o644
             info.uname = info.gname = "backup"
             archive.addfile(info, io.BytesIO(member.data))
-    return Doc(name, gzip_bytes(raw.getvalue(), ""), members=members)
+    return Doc(name, gzip_bytes(raw.getvalue(), ""), members=members, format="tar")
 
 
 def gzip_bytes(data: bytes, original_name: str) -> bytes:
@@ -238,5 +271,39 @@ def gzip_bytes(data: bytes, original_name: str) -> bytes:
 def gzip_doc(name: str, inner: Doc) -> Doc:
     """A single gzipped file holds one member named after it without '.gz' (``x.csv.gz!x.csv``)."""
     member_name = name.rsplit("/", 1)[-1].removesuffix(".gz")
-    member = Doc(member_name, inner.data, mentions=inner.mentions)
-    return Doc(name, gzip_bytes(inner.data, member_name), members=[member])
+    member = Doc(member_name, inner.data, mentions=inner.mentions, format=inner.format)
+    return Doc(name, gzip_bytes(inner.data, member_name), members=[member], format="gzip")
+
+
+def seven_zip_doc(name: str, members: list[Doc]) -> Doc:
+    """A 7z archive (LZMA2), every entry stamped ``FIXED_EPOCH``: the bytes never depend on the clock."""
+    import py7zr  # imported here: only this kind needs it
+    from py7zr.helpers import ArchiveTimestamp
+
+    stamp = ArchiveTimestamp.from_datetime(FIXED_EPOCH)
+    buffer = io.BytesIO()
+    with py7zr.SevenZipFile(buffer, "w") as archive:
+        for member in members:
+            archive.writestr(member.data, member.name)
+        for info in archive.header.files_info.files:  # py7zr stamps each entry with the current time
+            info["creationtime"] = info["lastwritetime"] = info["lastaccesstime"] = stamp
+    return Doc(name, buffer.getvalue(), members=members, format="7z")
+
+
+_CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def fixed_time_zip(data: bytes) -> bytes:
+    """Rewrite an Office (OOXML) zip with fixed entry times and fixed core-property dates.
+
+    openpyxl and python-docx stamp both with the clock when they save; the same seed must
+    give the same bytes, so the package is re-zipped member by member, in the same order.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "docProps/core.xml":
+                content = _CORE_DATES.sub(rb"\g<1>2024-03-01T09:30:00Z\g<2>", content)
+            target.writestr(_zip_info(info.filename), content)
+    return out.getvalue()

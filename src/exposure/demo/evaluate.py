@@ -1,7 +1,10 @@
 """How well a finished case found the demo's people: traced mention by mention to the ground truth.
 
-Each listed person is traced through its mentions (file and row) to the ground-truth
-individuals written there. A person whose mentions all belong to one individual is
+Each listed person is traced through its mentions to the ground-truth individuals written
+there: by file and location; else by file alone when the file names one individual; else,
+for formats whose readers say where differently (X12 segment numbers, OCR pages, JSON
+paths), by file and the SSN digits, or file, standardised last name and birth date.
+A person whose mentions all belong to one individual is
 *pure*; one mixing several individuals is *over-merged* (the worst error: it hides
 someone from the notices); an individual spread over several persons is *split*.
 """
@@ -9,6 +12,7 @@ someone from the notices); an individual spread over several persons is *split*.
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,18 +56,82 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def person_truth_sets(demo: DemoCase, case_dir: Path) -> dict[str, set[str]]:
-    """person_id -> the ground-truth individuals behind its mentions."""
-    truth_by_place: dict[tuple[str, str], str] = {}
-    truth_by_path: dict[str, set[str]] = defaultdict(set)
-    for row in read_csv(demo.mentions_path):
-        truth_by_place[(row["path"], row["location"])] = row["truth_id"]
-        truth_by_path[row["path"]].add(row["truth_id"])
+@dataclass(frozen=True)
+class ToolMention:
+    """What the case database says about one mention of a listed person."""
+
+    person_id: str
+    path: str
+    location: str
+    first_name: str = ""
+    last_name: str = ""
+    full_name: str = ""
+    date_of_birth: str = ""
+    ssn: str = ""
+
+
+def standard_name(name: str) -> str:
+    """Upper-case letters only: ``O'Brien-Smith`` and ``OBRIEN SMITH`` compare equal."""
+    return re.sub(r"[^A-Z]", "", name.upper())
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value or "")
+
+
+class TruthIndex:
+    """Where each ground-truth individual was written, looked up the three ways of the module doc."""
+
+    def __init__(self, mentions: list[dict[str, str]], people: list[dict[str, str]]) -> None:
+        self.by_place: dict[tuple[str, str], str] = {}
+        self.by_path: dict[str, set[str]] = defaultdict(set)
+        for row in mentions:
+            self.by_place[(row["path"], row["location"])] = row["truth_id"]
+            self.by_path[row["path"]].add(row["truth_id"])
+        self.people = {row["truth_id"]: row for row in people}
+
+    def trace(self, mention: ToolMention) -> str | None:
+        truth = self.by_place.get((mention.path, mention.location))
+        if truth is not None:
+            return truth
+        candidates = self.by_path.get(mention.path, set())
+        if len(candidates) == 1:
+            return next(iter(candidates))  # a letter about one person: the file says who
+        return self._by_values(mention, candidates)
+
+    def _by_values(self, mention: ToolMention, candidates: set[str]) -> str | None:
+        people = [self.people[t] for t in sorted(candidates) if t in self.people]
+        ssn = _digits(mention.ssn)
+        if len(ssn) == 9:
+            same_ssn = [p["truth_id"] for p in people if _digits(p["ssn"]) == ssn]
+            if len(same_ssn) == 1:
+                return same_ssn[0]
+        if not mention.date_of_birth:
+            return None
+        born_then = [p for p in people if p["date_of_birth"] == mention.date_of_birth]
+        words = {standard_name(w) for w in re.split(r"[\s,]+", mention.full_name)} - {""}
+        last = standard_name(mention.last_name)
+        named = [p for p in born_then if _name_matches(p["last_name"], last, words)]
+        if len(named) > 1:  # twins: same last name and birthday, told apart by the first name
+            first = standard_name(mention.first_name)
+            named = [p for p in named if _name_matches(p["first_name"], first, words)]
+        return named[0]["truth_id"] if len(named) == 1 else None
+
+
+def _name_matches(truth_name: str, name: str, full_name_words: set[str]) -> bool:
+    """The tool's name part equals the truth's; without one, the truth's is a word of the full name."""
+    if name:
+        return standard_name(truth_name) == name
+    return standard_name(truth_name) in full_name_words
+
+
+def _tool_mentions(case_dir: Path) -> tuple[list[ToolMention], list[str]]:
     con = duckdb.connect(str(Path(case_dir) / "case.duckdb"), read_only=True)
     try:
         placed = con.execute(
             """
-            SELECT pm.person_id, p.path, m.location
+            SELECT pm.person_id, p.path, m.location, coalesce(m.first_name, ''), coalesce(m.last_name, ''),
+                   coalesce(m.full_name, ''), coalesce(m.date_of_birth, ''), coalesce(m.ssn, '')
             FROM person_mentions pm
             JOIN mentions m USING (sha256, mention_key)
             JOIN paths p ON p.sha256 = m.sha256
@@ -72,13 +140,25 @@ def person_truth_sets(demo: DemoCase, case_dir: Path) -> dict[str, set[str]]:
         persons = [r[0] for r in con.execute("SELECT person_id FROM persons").fetchall()]
     finally:
         con.close()
+    return [ToolMention(*row) for row in placed], persons
+
+
+def _truth_index(demo: DemoCase) -> TruthIndex:
+    people = read_csv(demo.truth_path)
+    if demo.unreadable_path.is_file():
+        people += read_csv(demo.unreadable_path)
+    return TruthIndex(read_csv(demo.mentions_path), people)
+
+
+def person_truth_sets(demo: DemoCase, case_dir: Path) -> dict[str, set[str]]:
+    """person_id -> the ground-truth individuals behind its mentions."""
+    index = _truth_index(demo)
+    mentions, persons = _tool_mentions(case_dir)
     result: dict[str, set[str]] = {p: set() for p in persons}
-    for person_id, path, location in placed:
-        truth = truth_by_place.get((path, location))
-        if truth is None and len(truth_by_path.get(path, ())) == 1:
-            truth = next(iter(truth_by_path[path]))  # a letter about one person: the file says who
+    for mention in mentions:
+        truth = index.trace(mention)
         if truth is not None:
-            result[person_id].add(truth)
+            result[mention.person_id].add(truth)
     return result
 
 
@@ -101,3 +181,22 @@ def evaluate(demo: DemoCase, case_dir: Path) -> Accuracy:
         unmatched=sorted(p for p, ids in persons.items() if not ids),
         person_truth=persons,
     )
+
+
+def mention_recall_by_format(demo: DemoCase, case_dir: Path) -> dict[str, tuple[int, int]]:
+    """format -> (readable truth mentions the tool traced to their individual in that file, all of them).
+
+    A truth mention counts as found when some mention the tool stored for that file traces
+    (as ``person_truth_sets`` does) to the same individual: the per-format score of a reader.
+    """
+    index = _truth_index(demo)
+    tool_mentions, _ = _tool_mentions(case_dir)
+    found_in_file = {(m.path, index.trace(m)) for m in tool_mentions}
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in read_csv(demo.mentions_path):
+        if row["readable"] != "true":
+            continue
+        counts = totals[row.get("format", "")]
+        counts[1] += 1
+        counts[0] += (row["path"], row["truth_id"]) in found_in_file
+    return {fmt: (found, total) for fmt, (found, total) in sorted(totals.items())}

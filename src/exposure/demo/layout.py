@@ -3,15 +3,17 @@
 The share belongs to a small vendor, Harborline Data Services, that processes data
 for two clients (the data owners) and keeps its own HR files next to theirs. Each
 ``*_file`` function writes one kind of file and is the single place that decides
-its columns and how names, dates and SSNs are spelled there. To add a file kind
-(XLSX, PDF, EDI ...), write one more such function and call it from ``build_batch``.
+its columns and how names, dates and SSNs are spelled there. The CSV and text kinds
+are here (``BATCH_FILES``); the other formats (XLSX, PDF, X12 ...) are in the
+``kinds*`` modules, registered by format name in ``kinds.FORMAT_KINDS``: to add a
+format, write one more ``*_files(batch)`` function there and register it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from faker import Faker
@@ -78,6 +80,9 @@ class Batch:
     households: list[Household]
     ids: dict[tuple[str, str], str] = field(default_factory=dict)  # (prefix, truth_id) -> id
     used_ids: set[str] = field(default_factory=set)
+    # The newer file kinds (kinds*.py) draw from their own generator, so adding or leaving out a
+    # format never changes the bytes of the CSV and text files, nor the next batch's people.
+    formats_rng: random.Random = field(default_factory=random.Random)
 
     def named(self, path: str) -> str:
         """``a/b.tar.gz`` -> ``a/b_002.tar.gz`` so each batch's files sit beside the others."""
@@ -109,10 +114,18 @@ class Batch:
         return self.ids[key]
 
 
-def new_batch(index: int, suffix: str, factory: PeopleFactory, size: int) -> Batch:
+def new_batch(index: int, suffix: str, factory: PeopleFactory, size: int, seed: int = 0) -> Batch:
     households = build_population(factory, size)
     assign_segments(households, factory.rng)
-    return Batch(index, suffix, factory.rng, factory.fake, households, used_ids=factory.used_ids)
+    return Batch(
+        index,
+        suffix,
+        factory.rng,
+        factory.fake,
+        households,
+        used_ids=factory.used_ids,
+        formats_rng=random.Random(f"formats/{seed}/{index}"),  # a str seed hashes the same on every run
+    )
 
 
 def assign_segments(households: list[Household], rng: random.Random) -> None:
@@ -137,11 +150,18 @@ def assign_segments(households: list[Household], rng: random.Random) -> None:
                 member.role = "dependent"
 
 
-def build_batch(batch: Batch) -> list[Doc]:
-    """Every top-level file of one batch, paths relative to the input root."""
+def build_batch(batch: Batch, formats: Collection[str] | None = None) -> list[Doc]:
+    """Every top-level file of one batch, paths relative to the input root.
+
+    The CSV and text kinds of ``BATCH_FILES`` always; then the kinds of ``kinds.FORMAT_KINDS``
+    named in ``formats`` (None: all of them).
+    """
+    from exposure.demo.kinds import format_files  # kinds modules import this one: import when called
+
     docs: list[Doc] = []
     for build in BATCH_FILES:
         docs.extend(build(batch))
+    docs.extend(format_files(batch, formats))
     return docs
 
 
@@ -160,7 +180,7 @@ def oceanview_files(batch: Batch) -> list[Doc]:
         encrypted_member_zip(batch, batch.people(UNREADABLE_SECURE) + batch.sample(members, 0.02, 3)),
     ]
     adults = [p for p in members if p.is_adult]
-    letter_people = _unique(batch.sample(adults, 0.12, 4) + _jr_sr(members))
+    letter_people = unique_people(batch.sample(adults, 0.12, 4) + _jr_sr(members))
     docs += [letter_file(batch, person, n) for n, person in enumerate(letter_people)]
     return docs
 
@@ -180,7 +200,7 @@ def _jr_sr(people: list[Person]) -> list[Person]:
     return [p for p in people if p.tags & {"junior", "senior"}]
 
 
-def _unique(people: list[Person]) -> list[Person]:
+def unique_people(people: list[Person]) -> list[Person]:
     return sorted({p.truth_id: p for p in people}.values(), key=lambda p: p.truth_id)
 
 
@@ -291,7 +311,7 @@ def mainframe_extract_file(batch: Batch, people: list[Person]) -> Doc:
         delimiter="|",
         line_end="\r\n",
     )  # fmt: skip
-    for person in _unique(people):
+    for person in unique_people(people):
         table.add(
             {
                 "MBR_ID": batch.member_id(person, "OV"),
@@ -312,7 +332,7 @@ def mainframe_extract_file(batch: Batch, people: list[Person]) -> Doc:
 
 
 def encrypted_member_zip(batch: Batch, people: list[Person]) -> Doc:
-    roster = member_roster_file(batch, "members_secure.csv", _unique(people), fixtures=False)
+    roster = member_roster_file(batch, "members_secure.csv", unique_people(people), fixtures=False)
     roster.name = "members_secure.csv"  # archive members keep their own names in every batch
     return encrypted_zip_doc(batch.named(f"{OCEANVIEW_DIR}/secure/members_secure.zip"), [roster], batch.rng)
 
@@ -378,7 +398,7 @@ def _households_of_people(batch: Batch, people: list[Person]) -> list[Household]
 
 def _copy(doc: Doc, path: str) -> Doc:
     """The same bytes in another folder: two documents with identical content."""
-    return Doc(path, doc.data, list(doc.mentions))
+    return Doc(path, doc.data, list(doc.mentions), format=doc.format)
 
 
 def policyholders_file(batch: Batch, people: list[Person]) -> Doc:
@@ -737,7 +757,7 @@ def mail_files(batch: Batch) -> list[Doc]:
     count = max(4, len(batch.households) // 25)
     docs = [mail_message(batch, person, n) for n, person in enumerate(batch.sample(pool, 0, count))]
     corrupt_people = batch.people(UNREADABLE_CORRUPT) + batch.sample(batch.people(SEGMENT_LAKESIDE), 0, 3)
-    docs += [statements_corrupt_zip(batch, _unique(corrupt_people)), binary_blob(batch)]
+    docs += [statements_corrupt_zip(batch, unique_people(corrupt_people)), binary_blob(batch)]
     return docs
 
 

@@ -12,6 +12,7 @@ a column.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -157,13 +158,18 @@ def _sample_column(rows: Sequence[Sequence[str]], index: int) -> pl.Series:
     return pl.Series([row[index] if index < len(row) else "" for row in rows[:SAMPLE_ROWS]], dtype=pl.String)
 
 
-def classify_column(index: int, header: str, sample: pl.Series, has_header: bool) -> list[ColumnPlan]:
+def classify_column(
+    index: int, header: str, sample: pl.Series, has_header: bool, record_prefix: str = ""
+) -> list[ColumnPlan]:
     """Plans for one column: usually one, several when its values mix kinds the header allows.
 
     An ``SSN`` column may hold full and masked SSNs, an ``address`` column one-line addresses and
     bare street lines: each value is then read by the first plan (in priority order) that accepts it.
+    ``record_prefix`` is a token every column of the table starts with (COBOL's ``PM-``), dropped.
     """
     tokens = header_tokens(header) if has_header else []
+    if record_prefix and len(tokens) > 1 and tokens[0] == record_prefix:
+        tokens = tokens[1:]
     if set(tokens) & _NOT_A_PERSON_TOKENS:
         return []
     person, role, base = split_person_prefix(tokens)
@@ -209,11 +215,22 @@ def classify_columns(
 ) -> list[ColumnPlan]:
     """Plans for every column this catalog recognises, from the headers and the first rows."""
     width = max([len(columns), *(len(r) for r in rows[:SAMPLE_ROWS])]) if rows else len(columns)
+    prefix = shared_record_prefix(columns) if has_header else ""
     plans = []
     for index in range(width):
         header = columns[index] if index < len(columns) else ""
-        plans.extend(classify_column(index, header, _sample_column(rows, index), has_header))
+        plans.extend(classify_column(index, header, _sample_column(rows, index), has_header, prefix))
     return plans
+
+
+def shared_record_prefix(columns: Sequence[str]) -> str:
+    """A short leading token most columns share, as COBOL records name fields ``PM-SSN``, ``PM-DOB``."""
+    firsts = [tokens[0] for tokens in map(header_tokens, columns) if len(tokens) > 1]
+    if len(columns) < 3 or not firsts:
+        return ""
+    token, count = Counter(firsts).most_common(1)[0]
+    shared = count >= 0.8 * len(columns) and 1 <= len(token) <= 4 and token.isalpha()
+    return token if shared and token not in _OTHER_PERSON_PREFIXES else ""
 
 
 def _column(rows: Sequence[Sequence[str]], i: int) -> pl.Series:

@@ -75,6 +75,15 @@ class _Document:
     def location(self, position: int) -> str:
         return self.blocks[self._block_index(position)].location
 
+    def poorly_read(self, position: int) -> bool:
+        """True where OCR read the text with low confidence: a reviewer should look at the image."""
+        confidence = self.blocks[self._block_index(position)].confidence
+        return confidence is not None and confidence < LOW_OCR_CONFIDENCE
+
+
+# Mean OCR word confidence (0-100) under which what was read needs a reviewer's eye.
+LOW_OCR_CONFIDENCE = 60.0
+
 
 @dataclass(frozen=True)
 class _Hit:
@@ -181,7 +190,8 @@ def _new_mention(doc: _Document, hit: _Hit, parts: dict[str, str], people: _Peop
         key=key,
         location=location,
         role=hit.extras.get("role", "individual"),
-        needs_review=not parts["first_name"] or not parts["last_name"],  # "Dear Mr. Smith:"
+        # "Dear Mr. Smith:" (no first name), or a name OCR was unsure of
+        needs_review=not parts["first_name"] or not parts["last_name"] or doc.poorly_read(hit.start),
         **{k: v for k, v in parts.items() if v},
     )
     if not mention.last_name and mention.first_name:  # a title and one word: that word is the surname
@@ -229,7 +239,7 @@ def _attribute(doc: _Document, hit: _Hit, people: _People, out: Detections) -> N
             offset=doc.offset(hit.start),
             confidence=hit.pattern.confidence,
             detector=hit.pattern.name,
-            needs_review=mention is None,
+            needs_review=mention is None or doc.poorly_read(hit.start),
         )
     )
 

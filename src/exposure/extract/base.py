@@ -46,6 +46,22 @@ def read_options() -> ReadOptions:
     return _OPTIONS
 
 
+_NOTES: list[str] = []
+
+
+def report_note(reason: str) -> None:
+    """A reader's remark on a file it did read, for a reviewer (e.g. ``needs copybook: read as text``)."""
+    if reason not in _NOTES:
+        _NOTES.append(reason)
+
+
+def take_notes() -> list[str]:
+    """The remarks made since the last call (the worker asks once per file)."""
+    notes = list(_NOTES)
+    _NOTES.clear()
+    return notes
+
+
 @dataclass(frozen=True)
 class Reader:
     name: str
@@ -61,7 +77,7 @@ def reader(*types: str) -> Callable[[ReadFunction], ReadFunction]:
     """Register a function ``read(path) -> Iterator[Table | TextBlock | Detections]`` for inventory types."""
 
     def register(func: ReadFunction) -> ReadFunction:
-        entry = Reader(name=func.__module__.rsplit(".", 1)[-1], types=types, read=func)
+        entry = Reader(name=func.__module__.removeprefix("exposure.extract."), types=types, read=func)
         for type_name in types:
             _REGISTRY[type_name] = entry
         return func

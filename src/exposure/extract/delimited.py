@@ -31,7 +31,7 @@ def read_delimited(path: Path) -> Extracted:
         delimiter = sniff_delimiter(sample)
         text.seek(0)
         rows = csv.reader(text, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
-        yield from _table_from_rows(rows)
+        yield from table_from_rows(rows)
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -56,7 +56,8 @@ def sniff_delimiter(sample: str) -> str:
     return best
 
 
-def _table_from_rows(rows: Iterator[list[str]]) -> Iterator[Table]:
+def table_from_rows(rows: Iterator[list[str]]) -> Iterator[Table]:
+    """One Table from a csv.reader-like iterator (with ``line_num``): banner rows skipped, header detected."""
     first = _next_nonblank(rows)
     if first is None:
         return
@@ -83,11 +84,14 @@ def _is_banner(row: list[str], following: list[str]) -> bool:
 
 
 def _next_nonblank(rows: Iterator[list[str]]) -> tuple[int, list[str]] | None:
-    for row in rows:
-        line = rows.line_num  # type: ignore[attr-defined]
+    """The next row with content, numbered by the line it starts on (quoted fields may span lines)."""
+    while True:
+        start = rows.line_num + 1  # type: ignore[attr-defined]
+        row = next(rows, None)
+        if row is None:
+            return None
         if any(cell.strip() for cell in row):
-            return line, row
-    return None
+            return start, row
 
 
 def _aligned_rows(

@@ -31,9 +31,27 @@ def guess_encoding(sample: bytes) -> str:
     if utf16:
         return utf16
     best = from_bytes(sample).best()
-    if best is not None and best.encoding:
-        return best.encoding
-    return "cp1252"
+    if best is None or not best.encoding:
+        return "cp1252"
+    # Latin-alphabet code pages are hard to tell apart from a sample; the data this tool reads is
+    # mostly US/Western, where cp1252 is the norm (charset-normalizer picks cp1250 for 'Muñoz').
+    if best.encoding in _LATIN_CODE_PAGES and _decodes(sample, "cp1252"):
+        return "cp1252"
+    return best.encoding
+
+
+_LATIN_CODE_PAGES = frozenset(
+    {"cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9",
+     "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15", "iso8859_16", "mac_latin2", "mac_roman", "cp850"}
+)  # fmt: skip
+
+
+def _decodes(sample: bytes, encoding: str) -> bool:
+    try:
+        sample.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _is_utf8(sample: bytes) -> bool:

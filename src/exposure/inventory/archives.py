@@ -10,12 +10,16 @@ short reason that never quotes file contents or member names.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
+import io
 import lzma
 import re
+import shutil
 import stat
 import struct
 import tarfile
+import tempfile
 import time
 import zipfile
 import zlib
@@ -32,6 +36,7 @@ from exposure.masking import mask_text
 # Expansion up to this size is never called a bomb: small, very repetitive files
 # (a block of zeros, a padded fixed-width extract) legitimately compress 1000:1.
 RATIO_FLOOR_BYTES = 10 * 1024 * 1024
+CHUNK = 1024 * 1024
 
 ENCRYPTED = "encrypted: password required"
 
@@ -112,8 +117,15 @@ class ExpansionBudget:
         archive_size: int | None,
         parent: ExpansionBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
+        passwords: tuple[str, ...] | None = None,
+        scratch_dir: Path | None = None,
     ):
         self.limits = limits
+        # What the readers of protected or solid archives need, inherited by nested containers:
+        # the passwords to try, and a private folder for bytes decompressed before they are stored.
+        inherited = parent.passwords if parent else ()
+        self.passwords: tuple[str, ...] = passwords if passwords is not None else inherited
+        self.scratch_dir = scratch_dir or (parent.scratch_dir if parent else None)
         self.archive_size = max(archive_size or 0, 1)
         self.parent = parent
         self.clock = clock
@@ -245,7 +257,13 @@ class ArchiveReader:
 class ZipReader(ArchiveReader):
     listing_known = True
 
-    def __init__(self, file: BinaryIO):
+    def __init__(
+        self, file: BinaryIO, passwords: tuple[str, ...] = (), clock: Callable[[], None] | None = None
+    ):
+        self._file = file
+        self._passwords = PasswordList(passwords)
+        self._check_time = clock or (lambda: None)
+        self._protected: zipfile.ZipFile | None = None  # pyzipper's reader, opened for a protected member
         try:
             self._zip = zipfile.ZipFile(file)
             self._infos = self._zip.infolist()
@@ -254,10 +272,10 @@ class ZipReader(ArchiveReader):
         self.member_count = len(self._infos)
 
     def items(self) -> Iterator[ArchiveItem]:
-        for info in self._infos:
-            yield self._item(info)
+        for index, info in enumerate(self._infos):
+            yield self._item(index, info)
 
-    def _item(self, info: zipfile.ZipInfo) -> ArchiveItem:
+    def _item(self, index: int, info: zipfile.ZipInfo) -> ArchiveItem:
         item = ArchiveItem(
             name=info.filename,
             kind=_zip_kind(info),
@@ -265,8 +283,12 @@ class ZipReader(ArchiveReader):
             compressed_size=info.compress_size,
         )
         if info.flag_bits & 0x1:
-            item.problem = ENCRYPTED
-        elif info.compress_type not in _ZIP_METHODS_READABLE:
+            if self._passwords:
+                item.open = lambda: self._open_protected(index)
+            else:
+                item.problem = ENCRYPTED
+            return item
+        if info.compress_type not in _ZIP_METHODS_READABLE:
             method = _ZIP_METHOD_NAMES.get(info.compress_type, str(info.compress_type))
             item.problem = f"unsupported compression method: {method}"
         item.open = lambda: self._open(info)
@@ -277,6 +299,52 @@ class ZipReader(ArchiveReader):
             return _SafeStream(self._zip.open(info))  # type: ignore[return-value]
         except DATA_ERRORS as exc:
             raise damaged(exc) from None
+
+    def _open_protected(self, index: int) -> BinaryIO:
+        """The member decrypted with the first password that reads it whole (ZipCrypto or AES).
+
+        A ZipCrypto password is checked by one byte only, so 1 wrong password in 256
+        passes the check: each candidate is proven by reading the member to its CRC.
+        """
+        import pyzipper  # AES (WinZip) as well as ZipCrypto; only needed for protected members
+
+        if self._protected is None:
+            try:
+                self._protected = pyzipper.AESZipFile(self._file)
+            except DATA_ERRORS as exc:
+                raise damaged(exc) from None
+        info = self._protected.infolist()[index]
+        if info.compress_type not in _ZIP_METHODS_READABLE:
+            method = _ZIP_METHOD_NAMES.get(info.compress_type, str(info.compress_type))
+            raise DamagedArchive(f"unsupported compression method: {method}")
+        for password in self._passwords.in_order():
+            secret = password.encode("utf-8")
+            try:
+                with self._protected.open(info, pwd=secret) as probe:
+                    while probe.read(CHUNK):
+                        self._check_time()
+            except DATA_ERRORS:
+                continue
+            self._passwords.worked(password)
+            return _SafeStream(self._protected.open(info, pwd=secret))  # type: ignore[return-value]
+        raise DamagedArchive(ENCRYPTED)
+
+
+class PasswordList:
+    """The passwords to try, the one that last worked first (an archive usually has one password)."""
+
+    def __init__(self, passwords: tuple[str, ...]):
+        self._passwords = list(dict.fromkeys(p for p in passwords if p))
+
+    def __bool__(self) -> bool:
+        return bool(self._passwords)
+
+    def in_order(self) -> list[str]:
+        return list(self._passwords)
+
+    def worked(self, password: str) -> None:
+        self._passwords.remove(password)
+        self._passwords.insert(0, password)
 
 
 def _zip_kind(info: zipfile.ZipInfo) -> str:
@@ -371,13 +439,17 @@ def open_archive(kind: str, path: Path, name: str, budget: ExpansionBudget) -> I
     with ExitStack() as stack:
         raw = stack.enter_context(Path(path).open("rb"))
         if kind == "zip":
-            yield ZipReader(raw)
+            yield ZipReader(raw, budget.passwords, budget.check_time)
         elif kind == "tar":
             # Skipping over unread tar members happens inside tarfile: watch the clock there too.
             timed = _CountingStream(_SafeStream(raw), lambda n: budget.check_time())  # type: ignore[arg-type]
             yield TarReader(timed, counts_own_output=False)  # type: ignore[arg-type]
         elif kind in _DECOMPRESSORS:
             yield _open_compressed(kind, raw, path, name, budget, stack)
+        elif kind == "7z":
+            yield SevenZipReader(raw, budget, stack)
+        elif kind == "rar":
+            yield RarReader(Path(path), budget)
         else:
             raise DamagedArchive(f"archive format not supported: {kind}")
 
@@ -402,3 +474,371 @@ def _open_compressed(
         return stack.enter_context(decompress(raw))
 
     return SingleStreamReader(open_stream, member_name_for_compressed(name, kind), compressed_size)
+
+
+# ------------------------------------------------------------------------------ 7z and RAR
+
+
+class _ScratchFiles:
+    """Members decompressed ahead of storing, in a private folder removed when the archive is closed."""
+
+    def __init__(self, budget: ExpansionBudget, stack: ExitStack):
+        parent = budget.scratch_dir
+        if parent is not None:
+            Path(parent).mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix="archive-", dir=parent))
+        stack.callback(shutil.rmtree, self.folder, True)
+
+    def path(self, index: int) -> Path:
+        return self.folder / f"member-{index}"
+
+
+class _MemberWriter:
+    """Where py7zr writes one member: a scratch file, checked against the limits as bytes arrive."""
+
+    def __init__(self, reader: SevenZipReader, index: int):
+        self._reader = reader
+        self._index = index
+        self._path = reader.scratch.path(index)
+        self._out: BinaryIO | None = self._path.open("wb")
+        self._size = 0
+
+    def write(self, data: bytes | bytearray) -> int:
+        n = len(data)
+        if self._out is None:
+            return n  # the member already failed: the rest of its bytes are decompressed, not kept
+        self._size += n
+        limits = self._reader.budget.limits
+        if self._size > limits.max_file_bytes:
+            reason = f"too large: more than {limits.max_file_bytes} bytes, the limit per file"
+            self._drop(LimitExceeded(reason, whole_archive=False))
+            return n
+        try:
+            self._reader.budget.charge(n)
+        except LimitExceeded as exc:
+            self._drop(exc)
+            raise
+        self._out.write(data)
+        return n
+
+    def _drop(self, exc: Exception) -> None:
+        self._reader.errors[self._index] = exc
+        self.close()
+        self._path.unlink(missing_ok=True)
+
+    # The rest of py7zr's writer interface.
+    def read(self, size: int | None = None) -> bytes:
+        return b""
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def flush(self) -> None:
+        return None
+
+    def size(self) -> int:
+        return self._size
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+
+class _SevenZipFactory:
+    """py7zr asks it for one writer per member; members were renamed ``member-<id>`` to find them."""
+
+    def __init__(self, reader: SevenZipReader):
+        self._reader = reader
+
+    def create(self, filename: str) -> _MemberWriter:
+        index = int(filename.rsplit("member-", 1)[-1])
+        return _MemberWriter(self._reader, index)
+
+
+class _DiscardFactory:
+    """Decompresses a member into nothing, watching the clock: proves a password."""
+
+    def __init__(self, check_time: Callable[[], None]):
+        self._check_time = check_time
+
+    def create(self, filename: str) -> _Discard:
+        return _Discard(self._check_time)
+
+
+class _Discard:
+    def __init__(self, check_time: Callable[[], None]):
+        self._check_time = check_time
+
+    def write(self, data: bytes | bytearray) -> int:
+        self._check_time()
+        return len(data)
+
+    def read(self, size: int | None = None) -> bytes:
+        return b""
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def flush(self) -> None:
+        return None
+
+    def size(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        return None
+
+
+class SevenZipReader(ArchiveReader):
+    """A 7z archive (py7zr). Its members may share one compressed stream (a "solid" archive), so they are
+    decompressed together, in one pass, into scratch files the first time a member is asked for; every
+    byte is charged to the archive budget as it is written, so bombs stop early.
+
+    Member names never become paths: py7zr is given a synthetic name per member, so a name such as
+    ``../../x`` neither escapes nor makes py7zr refuse the whole archive.
+    """
+
+    listing_known = True
+    counts_own_output = True
+
+    def __init__(self, raw: BinaryIO, budget: ExpansionBudget, stack: ExitStack):
+        import py7zr  # imported here: the package is only needed for 7z files
+
+        self._py7zr = py7zr
+        self._raw = raw
+        self.budget = budget
+        self.scratch = _ScratchFiles(budget, stack)
+        self.errors: dict[int, Exception] = {}
+        self._extracted = False
+        self._aborted: LimitExceeded | None = None
+        self._password: str | None = None
+        self._locked = False
+        self._archive = self._open_listing()
+        self._files = list(self._archive.files)
+        self.member_count = sum(1 for f in self._files if not f.is_directory)
+        if self._archive.needs_password() and self._password is None:
+            self._password = self._find_password()
+            self._locked = self._password is None
+
+    def _open(self, password: str | None):  # noqa: ANN202 - a py7zr.SevenZipFile
+        self._raw.seek(0)
+        return self._py7zr.SevenZipFile(self._raw, password=password)
+
+    def _open_listing(self):  # noqa: ANN202
+        try:
+            return self._open(None)
+        except self._py7zr.exceptions.PasswordRequired:
+            pass  # the names themselves are encrypted: try the passwords on the header
+        except Exception as exc:  # noqa: BLE001 - py7zr raises many kinds of errors on broken data
+            raise damaged(exc) from None
+        for password in PasswordList(self.budget.passwords).in_order():
+            try:
+                archive = self._open(password)
+            except Exception:  # noqa: BLE001, S112 - a wrong password reads as broken data
+                continue
+            self._password = password
+            return archive
+        raise DamagedArchive(ENCRYPTED)
+
+    def _find_password(self) -> str | None:
+        """The first password that decompresses the smallest member without an error."""
+        files = [f for f in self._files if not f.is_directory and not f.emptystream]
+        if not files:
+            return None
+        probe = min(files, key=lambda f: f.uncompressed or 0)
+        for password in PasswordList(self.budget.passwords).in_order():
+            try:
+                archive = self._open(password)
+                archive.extract(targets=[probe.filename], factory=_DiscardFactory(self.budget.check_time))
+            except LimitExceeded:
+                raise
+            except Exception:  # noqa: BLE001, S112 - a wrong password shows as corrupt data or a bad CRC
+                continue
+            return password
+        return None
+
+    def items(self) -> Iterator[ArchiveItem]:
+        for index, info in enumerate(self._files):
+            kind = "dir" if info.is_directory else "symlink" if info.is_symlink else "file"
+            item = ArchiveItem(name=info.filename, kind=kind, declared_size=info.uncompressed)
+            if kind == "file":
+                if self._locked:
+                    item.problem = ENCRYPTED
+                else:
+                    item.open = lambda index=index: self._member(index)
+            yield item
+
+    def _member(self, index: int) -> BinaryIO:
+        if not self._extracted:
+            self._extract_all()
+        if index in self.errors:
+            raise self.errors[index]
+        path = self.scratch.path(index)
+        if not path.exists():
+            if self._aborted is not None:
+                raise LimitExceeded(f"not extracted: {self._aborted.reason}", whole_archive=True)
+            return io.BytesIO(b"")  # an empty member: py7zr writes nothing for it
+        return _ClosingStream(path.open("rb"))  # type: ignore[return-value]
+
+    def _extract_all(self) -> None:
+        self._extracted = True
+        archive = self._open(self._password)
+        for info in archive.files:
+            info._file_info["filename"] = f"member-{info.id}"  # see the class doc
+        try:
+            archive.extract(factory=_SevenZipFactory(self))
+        except LimitExceeded as exc:
+            self._aborted = exc
+        except Exception as exc:  # noqa: BLE001 - broken data: members not written yet are damaged
+            failure = damaged(exc)
+            for index, info in enumerate(self._files):
+                if not info.is_directory and index not in self.errors and not self._complete(index, info):
+                    self.errors[index] = failure
+
+    def _complete(self, index: int, info) -> bool:  # noqa: ANN001
+        path = self.scratch.path(index)
+        return path.exists() and path.stat().st_size == (info.uncompressed or 0)
+
+
+class _ClosingStream:
+    """A scratch file that closes itself once read to the end (the inventory only reads its streams)."""
+
+    def __init__(self, inner: BinaryIO):
+        self._inner = inner
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._inner.read(n)
+        if not data:
+            self._inner.close()
+        return data
+
+
+class RarReader(ArchiveReader):
+    """A RAR archive (rarfile). Headers are parsed in Python; compressed or encrypted data is decompressed
+    by the ``unar`` program (Debian package ``unar``), streamed through a pipe. Stored (uncompressed,
+    unencrypted) members are read directly, without the program.
+    """
+
+    listing_known = True
+
+    def __init__(self, path: Path, budget: ExpansionBudget):
+        import rarfile  # imported here: the package is only needed for RAR files
+
+        # unar only: of the programs Debian has, the one that reads RAR 3 and 5 and takes passwords.
+        # Without it stored members are still read; the others fail with _NO_RAR_TOOL.
+        with contextlib.suppress(rarfile.RarCannotExec):
+            rarfile.tool_setup(
+                unrar=False, unar=True, bsdtar=False, sevenzip=False, sevenzip2=False, force=True
+            )
+        self._rarfile = rarfile
+        self._budget = budget
+        self._password: str | None = None
+        self._locked = False
+        self._rar = self._open_listing(path)
+        self._infos = self._rar.infolist()
+        self.member_count = sum(1 for info in self._infos if not info.is_dir())
+        if any(info.needs_password() for info in self._infos) and self._password is None:
+            self._password = self._find_password()
+            self._locked = self._password is None
+
+    def _open_listing(self, path: Path):  # noqa: ANN202 - a rarfile.RarFile
+        rarfile = self._rarfile
+        try:
+            archive = rarfile.RarFile(str(path))
+            if not archive.infolist() and archive.strerror():
+                # Parsing stops quietly at the first bad header; with nothing listed, the file is damage.
+                raise DamagedArchive(f"damaged archive: {plain_error(Exception(archive.strerror()))}")
+            if not archive.needs_password() or archive.infolist():
+                return archive
+        except rarfile.NeedFirstVolume:
+            raise DamagedArchive("part of a multi-volume RAR archive: open the first volume") from None
+        except rarfile.PasswordRequired:
+            pass
+        except DamagedArchive:
+            raise
+        except Exception as exc:  # noqa: BLE001 - rarfile raises several kinds of errors on broken data
+            raise damaged(exc) from None
+        for password in PasswordList(self._budget.passwords).in_order():  # names are encrypted too
+            try:
+                archive = rarfile.RarFile(str(path), pwd=password)
+                if not archive.infolist():
+                    continue
+            except Exception:  # noqa: BLE001, S112 - a wrong password reads as broken data
+                continue
+            self._password = password
+            return archive
+        raise DamagedArchive(ENCRYPTED)
+
+    def _find_password(self) -> str | None:
+        probe = min(
+            (i for i in self._infos if i.needs_password() and not i.is_dir()),
+            key=lambda i: i.file_size or 0,
+        )
+        for password in PasswordList(self._budget.passwords).in_order():
+            try:
+                with self._rar.open(probe, pwd=password) as stream:
+                    while stream.read(CHUNK):
+                        self._budget.check_time()
+            except LimitExceeded:
+                raise
+            except self._rarfile.RarCannotExec:
+                raise DamagedArchive(_NO_RAR_TOOL) from None
+            except Exception:  # noqa: BLE001, S112 - a wrong password shows as a bad CRC or a refusal
+                continue
+            return password
+        return None
+
+    def items(self) -> Iterator[ArchiveItem]:
+        for info in self._infos:
+            item = ArchiveItem(
+                name=info.filename,
+                kind=_rar_kind(info),
+                declared_size=info.file_size,
+                compressed_size=info.compress_size,
+            )
+            if item.kind == "file":
+                if info.needs_password() and self._locked:
+                    item.problem = ENCRYPTED
+                else:
+                    item.open = lambda info=info: self._open_member(info)
+            yield item
+        if self._rar.strerror():  # the listing stopped at a broken header: the members before it are kept
+            raise DamagedArchive(f"damaged archive: {plain_error(Exception(self._rar.strerror()))}")
+
+    def _open_member(self, info) -> BinaryIO:  # noqa: ANN001 - a rarfile.RarInfo
+        rarfile = self._rarfile
+        try:
+            stream = self._rar.open(info, pwd=self._password if info.needs_password() else None)
+        except rarfile.RarCannotExec:
+            raise DamagedArchive(_NO_RAR_TOOL) from None
+        except Exception as exc:  # noqa: BLE001
+            raise damaged(exc) from None
+        return _RarStream(stream)  # type: ignore[return-value]
+
+
+_NO_RAR_TOOL = "cannot read RAR data: the unar program is not installed"
+
+
+class _RarStream:
+    """A rarfile member stream whose errors (bad CRC, the program failing) become ``DamagedArchive``."""
+
+    def __init__(self, inner: BinaryIO):
+        self._inner = inner
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self._inner.read(n)
+        except Exception as exc:  # noqa: BLE001 - rarfile.Error and the pipe's OSError alike
+            self._inner.close()
+            raise damaged(exc) from None
+
+
+def _rar_kind(info) -> str:  # noqa: ANN001 - a rarfile.RarInfo
+    if info.is_dir():
+        return "dir"
+    if info.is_symlink():
+        return "symlink"
+    if info.is_file():
+        return "file"
+    return "special"

@@ -23,12 +23,12 @@ import charset_normalizer
 
 SNIFF_BYTES = 64 * 1024
 
-# Types the inventory opens itself, and archive formats it recognises but cannot open.
-CONTAINER_TYPES = frozenset({"zip", "tar", "gzip", "bzip2", "xz", "mbox", "eml"})
+# Types the inventory opens itself, and archive formats it recognises but cannot open (none today).
+CONTAINER_TYPES = frozenset({"zip", "tar", "gzip", "bzip2", "xz", "7z", "rar", "mbox", "eml", "msg", "pst"})
 # Containers that are documents too (an e-mail's attachments are members, its text is read):
 # their own row stays 'pending' for the extract stage once their members are recorded.
-DOCUMENT_CONTAINER_TYPES = frozenset({"eml"})
-UNSUPPORTED_CONTAINER_TYPES = frozenset({"7z", "rar"})
+DOCUMENT_CONTAINER_TYPES = frozenset({"eml", "msg"})
+UNSUPPORTED_CONTAINER_TYPES: frozenset[str] = frozenset()
 
 _SIMPLE_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -359,15 +359,54 @@ def _mostly_printable(text: str) -> bool:
 def _type_from_text(head: bytes, truncated: bool) -> str:
     text = decode_head(head, truncated)
     if text is None:
-        return "ebcdic" if _looks_like_ebcdic(head) else "binary"
+        if _looks_like_ebcdic(head):
+            return "ebcdic"
+        return "fixedwidth" if _has_rdw_chain(head, truncated) else "binary"
     text = text.lstrip("\ufeff")
-    for sniff in (_sniff_x12, _sniff_hl7, _sniff_mail, _sniff_markup, _sniff_json):
+    sniffers = (_sniff_x12, _sniff_hl7, _sniff_mail, _sniff_markup, _sniff_json, _sniff_sql_dump,
+                _sniff_fixed_width)  # fmt: skip
+    for sniff in sniffers:
         kind = sniff(text, truncated)
         if kind:
             return kind
     if _is_delimited(text, truncated):
         return "csv"
     return "text"
+
+
+def _has_rdw_chain(head: bytes, truncated: bool) -> bool:
+    """Variable-length mainframe records: 4-byte record descriptor words that walk the sample cleanly."""
+    from exposure.extract.cobol.decode import RDW_FORMATS, _rdw_walk
+
+    for rdw in RDW_FORMATS:
+        lengths, clean = _rdw_walk(head, rdw, not truncated)
+        if clean and (len(lengths) >= 8 or (not truncated and len(lengths) >= 2)):
+            return True
+    return False
+
+
+_SQL_DUMP_BANNERS = ("-- MySQL dump", "-- MariaDB dump", "-- PostgreSQL database dump")
+_SQL_STATEMENT = re.compile(
+    r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO\s+\S+.*?\bVALUES?\s*\(|COPY\s+\S+(?:\s*\([^)]*\))?\s+FROM\s+stdin\b)",
+    re.I | re.M,
+)
+
+
+def _sniff_sql_dump(text: str, truncated: bool) -> str | None:
+    """mysqldump / pg_dump output, or any file of INSERT statements: records, not prose."""
+    if any(banner in text[:4096] for banner in _SQL_DUMP_BANNERS):
+        return "sqldump"
+    return "sqldump" if _SQL_STATEMENT.search(text) else None
+
+
+def _sniff_fixed_width(text: str, truncated: bool) -> str | None:
+    """Mainframe-style extracts: many lines of one length and no delimiter that splits them."""
+    lines = text.splitlines()[:200]
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]
+    if len(lines) < 5 or len({len(line) for line in lines}) != 1 or len(lines[0]) < 20:
+        return None
+    return None if _is_delimited(text, truncated) else "fixedwidth"
 
 
 def _sniff_x12(text: str, truncated: bool) -> str | None:
@@ -385,7 +424,7 @@ def _sniff_x12(text: str, truncated: bool) -> str | None:
 
 
 def _sniff_hl7(text: str, truncated: bool) -> str | None:
-    t = text[1:] if text.startswith("\x0b") else text  # MLLP start-of-block
+    t = text.lstrip(" \t\r\n\x0b\ufeff")  # blank lines, MLLP start-of-block, a BOM per message
     if t[:3] in ("MSH", "FHS", "BHS") and len(t) > 8:
         sep = t[3]
         return "hl7" if not sep.isalnum() and not sep.isspace() else None
@@ -429,7 +468,16 @@ def _sniff_markup(text: str, truncated: bool) -> str | None:
         return "xml" if t.startswith("<?xml") else None
     if tag.group(1).lower() in _HTML_FIRST_TAGS:
         return "html"
+    if tag.group(1).rsplit(":", 1)[-1] == "Message" and (
+        "ncpdp.org/schema/script" in lowered or _SCRIPT_MESSAGE.search(t[:8192])
+    ):
+        return "ncpdp_script"
     return "xml"
+
+
+_SCRIPT_MESSAGE = re.compile(
+    r"<(?:\w+:)?(?:NewRx|RxRenewalRequest|RxChangeRequest|CancelRx|RxFill|RxHistoryRequest|Verify)\b"
+)
 
 
 _JSON_START = re.compile(r'^[\[{]\s*(?:["{\[\]}\-0-9]|true|false|null)')

@@ -84,6 +84,7 @@ def inventory(
     limits: Limits,
     known_hash: KnownHash | None = None,
     opened_container: OpenedContainer | None = None,
+    passwords: tuple[str, ...] = (),
 ) -> Iterator[FileEntry]:
     """Yield one ``FileEntry`` per input file, folder problem and archive member.
 
@@ -92,11 +93,13 @@ def inventory(
     ``opened_container(sha256)`` returning True means that container's members
     were all recorded earlier: it is yielded ``processed`` without members
     (an ``eml`` message: ``pending``, to be read, without members).
+    ``passwords`` are tried, in order, on protected zip, 7z and RAR members; a member opened
+    with one is processed as any other, one that none opens is ``encrypted: password required``.
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     store = BlobStore(work_dir)
-    expander = _Expander(store, limits, opened_container)
+    expander = _Expander(store, limits, opened_container, tuple(passwords))
     scanner = _TopLevel(limits, known_hash, expander, os.path.realpath(work_dir))
     try:
         seen: set[str] = set()
@@ -339,8 +342,15 @@ class _UniqueNames:
 class _Expander:
     """Opens containers recursively and turns their members into rows."""
 
-    def __init__(self, store: BlobStore, limits: Limits, opened_container: OpenedContainer | None):
+    def __init__(
+        self,
+        store: BlobStore,
+        limits: Limits,
+        opened_container: OpenedContainer | None,
+        passwords: tuple[str, ...] = (),
+    ):
         self.store = store
+        self.passwords = passwords
         self.limits = limits
         self.opened_container = opened_container
         self.memo: dict[str, _Recording] = {}
@@ -369,7 +379,13 @@ class _Expander:
             yield from self._expand_fresh(entry, parent_budget)
 
     def _expand_fresh(self, entry: FileEntry, parent_budget: ExpansionBudget | None) -> Iterator[FileEntry]:
-        budget = ExpansionBudget(self.limits, entry.size, parent_budget)
+        budget = ExpansionBudget(
+            self.limits,
+            entry.size,
+            parent_budget,
+            passwords=self.passwords if parent_budget is None else None,
+            scratch_dir=self.store.tmp_dir,
+        )
         outcome = _Outcome()
         recording = _Recording(entry.depth, [])
         for member in self._members(entry, budget, outcome):
@@ -457,6 +473,7 @@ class _Expander:
             assert item.open is not None
             member.sha256, member.size, member.local_path = self.store.store(item.open(), meter)
         except (LimitExceeded, DamagedArchive) as exc:
+            outcome.encrypted += exc.reason == ENCRYPTED  # no password given opened it
             if reader.single_stream or (isinstance(exc, DamagedArchive) and not reader.listing_known):
                 outcome.fail(exc.reason)  # the container has nothing else to offer, or its stream is broken
             yield _mark(member, FAILED, exc.reason)

@@ -11,7 +11,7 @@ from exposure.config import CaseConfig
 from exposure.report.csvout import write_csv
 
 FILE_NAME = "files.csv"
-COLUMNS: tuple[str, ...] = ("path", "sha256", "size", "type", "status", "reason")
+COLUMNS: tuple[str, ...] = ("path", "sha256", "size", "type", "status", "reason", "note")
 INTERRUPTED = "not processed: run interrupted"
 NO_REASON = "no reason recorded"
 
@@ -27,11 +27,13 @@ FILES_SQL = f"""
                  ELSE 'failed' END AS status,
             CASE WHEN p.status <> 'pending' THEN p.reason
                  WHEN b.status IN ('processed', 'failed', 'skipped') THEN b.reason
-                 ELSE '{INTERRUPTED}' END AS reason
+                 ELSE '{INTERRUPTED}' END AS reason,
+            CASE WHEN p.status = 'pending' THEN coalesce(b.note, '') ELSE '' END AS note
         FROM paths p LEFT JOIN blobs b USING (sha256)
     )
     SELECT root, path, coalesce(sha256, '') AS sha256, size, type, status,
-        CASE WHEN status = 'processed' THEN '' WHEN reason = '' THEN '{NO_REASON}' ELSE reason END AS reason
+        CASE WHEN status = 'processed' THEN '' WHEN reason = '' THEN '{NO_REASON}' ELSE reason END AS reason,
+        note
     FROM verdicts
 """
 
@@ -48,7 +50,7 @@ def root_order(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def file_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """(root, path, sha256, size, type, status, reason) sorted by root order, then path."""
+    """(root, path, sha256, size, type, status, reason, note) sorted by root order, then path."""
     rank = {root: i for i, root in enumerate(root_order(con))}
     rows = con.execute(FILES_SQL).fetchall()
     rows.sort(key=lambda r: (rank[r[0]], r[1]))

@@ -108,8 +108,7 @@ def _path_owner_table(con: duckdb.DuckDBPyConnection, config: CaseConfig) -> pa.
 
 
 # Mention attributes the X12 reader fills from the ISA/GS envelope (CONTRACT: owner x12_ids).
-X12_SENDER = "x12_sender"
-X12_RECEIVER = "x12_receiver"
+X12_PARTNER_KEYS = ("x12_sender", "x12_receiver", "x12_gs_sender", "x12_gs_receiver")
 
 
 def _owners(con: duckdb.DuckDBPyConnection, config: CaseConfig) -> None:
@@ -140,12 +139,12 @@ def _owners(con: duckdb.DuckDBPyConnection, config: CaseConfig) -> None:
         con.execute(
             f"""
             INSERT INTO person_owner_rows
-            SELECT DISTINCT person_id, ? FROM pm
-            WHERE json_valid(attributes) AND (
-                upper(trim(attributes::JSON ->> '{X12_SENDER}')) IN (SELECT unnest(?::VARCHAR[]))
-                OR upper(trim(attributes::JSON ->> '{X12_RECEIVER}')) IN (SELECT unnest(?::VARCHAR[])))
+            SELECT DISTINCT person_id, $owner FROM pm
+            WHERE json_valid(attributes) AND ({" OR ".join(
+                f"upper(trim(attributes::JSON ->> '{key}')) IN (SELECT unnest($ids::VARCHAR[]))"
+                for key in X12_PARTNER_KEYS)})
             """,
-            [owner.name, ids, ids],
+            {"owner": owner.name, "ids": ids},
         )
     con.execute("""
         CREATE OR REPLACE TEMP TABLE person_owners AS
