@@ -21,9 +21,9 @@ from pydicom.valuerep import PersonName
 
 from exposure.detect.elements.address import split_address
 from exposure.detect.elements.dob import normalise_dob
-from exposure.detect.elements.names import is_fixture_name
 from exposure.detect.elements.phone import normalise_phone_text
 from exposure.extract.base import Extracted, ExtractError, reader
+from exposure.extract.people import finished_people
 from exposure.model import Detections, Element, Mention
 
 # Elements larger than this stay on disk unread (overlays, private blobs): headers are small.
@@ -151,19 +151,9 @@ def _looks_like_id(value: str) -> bool:
 
 
 def _finished(patients: list[_Patient]) -> Detections:
-    out = Detections()
-    for patient in patients:
-        m = patient.mention
-        named = bool(m.first_name or m.last_name)
-        identifying = [e for e in patient.elements if e.code != "medical_information"]
-        if not identifying:
-            continue  # a fully de-identified header: nobody to tie the study to
-        if named and is_fixture_name(m.first_name, m.last_name):
-            continue
-        m.needs_review = not named
-        out.mentions.append(m)
-        out.elements.extend(patient.elements)
-    return out
+    # A fully de-identified header (only the study left) has nobody to tie the study to.
+    identified = [p for p in patients if any(e.code != "medical_information" for e in p.elements)]
+    return finished_people((p.mention, p.elements) for p in identified)
 
 
 def _institution(ds: Dataset) -> dict[str, str]:

@@ -30,10 +30,10 @@ from pathlib import Path
 from exposure.detect.elements.address import normalise_state
 from exposure.detect.elements.dob import normalise_dob
 from exposure.detect.elements.email import normalise_email
-from exposure.detect.elements.names import is_fixture_name
 from exposure.detect.elements.phone import normalise_phone_cell, normalise_phone_text
 from exposure.detect.elements.ssn import normalise_ssn
 from exposure.extract.base import Extracted, ExtractError, reader
+from exposure.extract.people import finished_people
 from exposure.model import Detections, Element, Mention, TextBlock
 
 CHUNK_BYTES = 1 << 20
@@ -708,23 +708,7 @@ class _MessageReader:
 
     def detections(self) -> Detections:
         out = Detections(elements=list(self.orphans))
-        for person in self.persons:
-            m = person.mention
-            has_identity = m.first_name or m.last_name or m.ssn or m.date_of_birth
-            if not has_identity and not person.elements:
-                continue
-            if (m.first_name or m.last_name) and is_fixture_name(m.first_name, m.last_name):
-                # A test record: no person. Its SSN alone is still worth a reviewer's look.
-                for e in person.elements:
-                    if e.code == "ssn":
-                        e.mention_key, e.needs_review = "", True
-                        out.elements.append(e)
-                continue
-            if not (m.first_name or m.last_name):
-                m.needs_review = True  # nobody to write to without a reviewer
-            out.mentions.append(m)
-            out.elements.extend(person.elements)
-        return out
+        return finished_people(((p.mention, p.elements) for p in self.persons), out)
 
 
 # Coded fields that are medical information, per segment: (field numbers, label); of several field

@@ -35,11 +35,11 @@ from defusedxml.ElementTree import iterparse
 from exposure.detect.elements.address import normalise_state
 from exposure.detect.elements.dob import normalise_dob
 from exposure.detect.elements.email import normalise_email
-from exposure.detect.elements.names import is_fixture_name
 from exposure.detect.elements.phone import normalise_phone_text
 from exposure.detect.elements.ssn import normalise_ssn
 from exposure.extract.base import Extracted, ExtractError, reader
 from exposure.extract.hl7 import decode_record, iter_records
+from exposure.extract.people import finished_people
 from exposure.model import Detections, Element, Mention, TextBlock
 
 FIELD_SEPARATOR = "\x1c"
@@ -148,23 +148,7 @@ class _Person:
 
 
 def _finished(persons: list[_Person]) -> Detections:
-    """Mentions worth keeping: test fixtures dropped (their SSNs kept for review), nameless ones flagged."""
-    out = Detections()
-    for person in persons:
-        m = person.mention
-        if not person.elements and not (m.first_name or m.last_name or m.date_of_birth):
-            continue
-        if (m.first_name or m.last_name) and is_fixture_name(m.first_name, m.last_name):
-            for e in person.elements:
-                if e.code == "ssn":
-                    e.mention_key, e.needs_review = "", True
-                    out.elements.append(e)
-            continue
-        if not (m.first_name or m.last_name):
-            m.needs_review = True  # nobody to write to without a reviewer
-        out.mentions.append(m)
-        out.elements.extend(person.elements)
-    return out
+    return finished_people((p.mention, p.elements) for p in persons)
 
 
 # ---------------------------------------------------------------- D.0 transmissions
