@@ -6,6 +6,7 @@ import csv
 import email.message
 import gzip
 import hashlib
+import html
 import io
 import mailbox
 import re
@@ -488,6 +489,8 @@ def record_of(case: DemoCase, mention: dict[str, str], cache: dict) -> tuple[str
                     break
                 except RuntimeError:
                     continue
+    if fmt in ("dicom", "ncpdp", "tiff", "html", "xml", "rtf", "odt", "pptx"):
+        return record_of_document(fmt, location, data)
     number = int(re.search(r"(\d+)\]?$", location).group(1))  # row 3, Members!row 4, $.members[0] ...
     if fmt in ("eml-attachment", "7z-member", "zip-password"):
         line = data.decode("utf-8").splitlines()[number - 1]
@@ -570,6 +573,61 @@ def record_of(case: DemoCase, mention: dict[str, str], cache: dict) -> tuple[str
     raise AssertionError(f"no test reader for {fmt}")
 
 
+def record_of_document(fmt: str, location: str, data: bytes) -> tuple[str, str]:
+    """``record_of`` for the document formats, each read back with a library the tool does not use for it."""
+    digits = re.search(r"(\d+)", location)  # line 7, record 2, page 1, transmission 3 / AM01
+    number = int(digits.group(1)) if digits else 1  # "DICOM header": the file is the record
+    if fmt == "dicom":
+        import pydicom
+
+        ds = pydicom.dcmread(io.BytesIO(data))
+        return str(ds.PatientName), f"{ds.PatientName} {ds.PatientID} {ds.PatientBirthDate}"
+    if fmt == "ncpdp":
+        transmission = data.decode("ascii").split("\n")[number - 1]  # splitlines() would split at 0x1C-0x1E
+        segments = re.split("[\x1d\x1e]", transmission)
+        patient = next(s for s in segments if s.startswith("AM01"))
+        return patient, transmission
+    if fmt == "tiff":
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            image.seek(number - 1)
+            page = io.BytesIO()
+            image.save(page, format="PNG")
+        text = ocr_text(page.getvalue())
+        return text, text
+    if fmt == "html":
+        line = data.decode("utf-8").splitlines()[number - 1]
+        text = html.unescape(re.sub(r"<[^>]+>", " ", line))
+        return text, text
+    if fmt == "xml":
+        from xml.etree import ElementTree
+
+        member = ElementTree.fromstring(data).findall("member")[number - 1]
+        text = " ".join(child.text or "" for child in member)
+        return text, text
+    if fmt == "rtf":
+        paragraphs = [line.removesuffix("\\par") for line in data.decode("ascii").splitlines()
+                      if line.endswith("\\par")]  # fmt: skip
+        return paragraphs[number - 1], "\n".join(paragraphs)
+    if fmt == "odt":
+        from xml.etree import ElementTree
+
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = ElementTree.fromstring(archive.read("content.xml"))
+        paragraphs = [p.text or "" for p in root.iter("{urn:oasis:names:tc:opendocument:xmlns:text:1.0}p")]
+        return paragraphs[number - 1], "\n".join(paragraphs)
+    if fmt == "pptx":
+        from pptx import Presentation
+
+        slide = Presentation(io.BytesIO(data)).slides[0]
+        table = next(shape.table for shape in slide.shapes if shape.has_table)
+        row_number = int(location.rsplit(" ", 1)[1])  # slide 1 table 1 row N
+        row = " | ".join(cell.text for cell in table.rows[row_number - 1].cells)
+        return row, row
+    raise AssertionError(f"no test reader for {fmt}")
+
+
 def test_every_new_format_is_in_the_corpus_and_marked(case: DemoCase) -> None:
     formats = Counter(m["format"] for m in read_csv(case.mentions_path))
     assert set(NEW_FORMATS) | {"eml-attachment"} | set(CLASSIC_FORMATS) == set(formats)
@@ -579,7 +637,7 @@ def test_every_new_format_is_in_the_corpus_and_marked(case: DemoCase) -> None:
 @pytest.mark.parametrize("fmt", [*NEW_FORMATS, "eml-attachment"])
 def test_each_mention_names_its_person_where_the_truth_says(case: DemoCase, fmt: str) -> None:
     """Read with an independent library: the location names the person, and the elements are there."""
-    if fmt == "ocr" and shutil.which("tesseract") is None:
+    if fmt in ("ocr", "tiff") and shutil.which("tesseract") is None:
         pytest.skip("tesseract is not installed")
     people = {row["truth_id"]: row for row in read_csv(case.truth_path) + read_csv(case.unreadable_path)}
     mentions = [m for m in read_csv(case.mentions_path) if m["format"] == fmt]
@@ -757,3 +815,34 @@ def test_evaluate_traces_mentions_whose_locations_differ_by_ssn_or_name_and_birt
     assert index.trace(no_first_name) is None  # twins share last name and birthday: no guessing
     elsewhere = ToolMention("x", "exports/crm_events.ndjson", "?", ssn=a_twin["ssn"])
     assert index.trace(elsewhere) is None  # only the individuals written in that file are candidates
+
+
+def test_document_formats_are_sniffed_as_the_tool_reads_them(case: DemoCase) -> None:
+    from exposure.inventory import detect_type
+
+    expected = {"html": "html", "xml": "xml", "rtf": "rtf", "odt": "odt", "pptx": "pptx", "tiff": "tiff",
+                "dicom": "dicom", "ncpdp": "ncpdp"}  # fmt: skip
+    paths = {(m["path"], m["format"]) for m in read_csv(case.mentions_path) if m["format"] in expected}
+    assert {fmt for _, fmt in paths} == set(expected)
+    for path, fmt in paths:
+        assert detect_type(case.input_dir / path) == expected[fmt], path
+
+
+def test_odt_ncpdp_and_tiff_follow_their_formats(case: DemoCase) -> None:
+    from PIL import Image
+
+    mentions = read_csv(case.mentions_path)
+    odt = next(m["path"] for m in mentions if m["format"] == "odt")
+    with zipfile.ZipFile(case.input_dir / odt) as archive:
+        first = archive.infolist()[0]
+        assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
+        assert {i.date_time for i in archive.infolist()} == {(2024, 3, 1, 9, 30, 0)}
+    ncpdp = next(m["path"] for m in mentions if m["format"] == "ncpdp")
+    for transmission in (case.input_dir / ncpdp).read_bytes().split(b"\n")[:-1]:
+        header, _, rest = transmission.partition(b"\x1e")
+        assert len(header) == 56 and header[6:10] == b"D0B1"
+        fields = dict((f[:2], f[2:]) for f in rest.split(b"\x1e")[0].split(b"\x1c")[1:])
+        assert fields[b"CX"] == b"01" and len(fields[b"CY"]) == 9 and b"\x1cE103\x1cD7" in rest
+    tiff = next(m["path"] for m in mentions if m["format"] == "tiff")
+    with Image.open(case.input_dir / tiff) as image:
+        assert image.n_frames == 2 == sum(1 for m in mentions if m["path"] == tiff)

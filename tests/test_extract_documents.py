@@ -38,7 +38,7 @@ from exposure.extract.pdf import read_pdf
 from exposure.extract.pptx import read_pptx
 from exposure.extract.rtf import read_rtf
 from exposure.inventory import detect_type
-from exposure.model import TextBlock
+from exposure.model import Table, TextBlock
 
 from conftest import SAMPLES
 
@@ -531,14 +531,18 @@ def test_pptx_shapes_tables_groups_and_notes(tmp_path: Path) -> None:
     path = tmp_path / "deck.pptx"
     deck.save(str(path))
     assert detect_type(path) == "pptx"
-    blocks = list(read_pptx(path))
+    items = list(read_pptx(path))
+    blocks = [item for item in items if isinstance(item, TextBlock)]
     pairs = [(b.location, b.text) for b in blocks]
     assert ("slide 1", "Claims review") in pairs
     assert ("slide 1", "Member Jane Q. Sample\nDOB 04/05/1976") in pairs
     assert ("slide 1", "Grouped: Ravi Patel") in pairs
-    assert ("slide 2 table 1 row 2", "John Roe | (212) 555-1234") in pairs
     assert ("slide 2 notes", "Call john.roe@example.com") in pairs
     assert_offsets_increase(blocks)
+    # a slide table is records, its header row naming the columns, so detection reads it like a sheet
+    (table,) = [item for item in items if isinstance(item, Table)]
+    assert (table.name, table.columns, table.has_header) == ("slide 2 table 1", ["Name", "Phone"], True)
+    assert list(table.rows) == [(2, ["John Roe", "(212) 555-1234"])]
 
 
 HTML = """<!DOCTYPE html>

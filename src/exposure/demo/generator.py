@@ -24,13 +24,16 @@ Conventions the truth files follow:
   dumps: the row in insertion order), ``paragraph N`` (DOCX body paragraphs, 1-based, empty
   ones included), ``page N`` (PDF pages and scanned images), ``segment N`` (X12 and HL7:
   the segment naming the person, counted in the whole file, ISA/MSH = 1), ``record N``
-  (EBCDIC fixed-length records), ``$.members[N]`` (JSON, JSONPath, 0-based).
+  (EBCDIC fixed-length records), ``$.members[N]`` (JSON, JSONPath, 0-based), ``record N``
+  (XML ``<member>`` elements), ``slide 1 table 1 row N`` (PPTX), ``DICOM header``,
+  ``transmission N / AM01`` (NCPDP D.0); HTML ``line N``, RTF/ODT ``paragraph N``, TIFF ``page N``.
   Readers may well say it another way: ``evaluate`` also matches on name and birth date
   or on the SSN within the file.
 - ``format`` is what a reader must understand to find the mention (csv, text, xlsx, docx,
   pdf, ocr, eml, eml-attachment, mbox, x12, hl7, cobol, sqlite, json, ndjson, sqldump,
-  parquet, 7z-member, zip-password); ``role`` is the person's role where the format
-  names one (subscriber, dependent, patient, next_of_kin), blank otherwise.
+  parquet, 7z-member, zip-password, html, xml, rtf, odt, pptx, tiff, dicom, ncpdp); ``role``
+  is the person's role where the format names one (subscriber, dependent, patient,
+  next_of_kin), blank otherwise.
 - ``elements`` are what was really written in a readable file: masked SSNs and values in
   encrypted, truncated or binary files do not count. A zip whose password is in
   ``passwords.txt`` is unreadable (the default run has no ``--passwords``); its mentions

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Collection
 
-from exposure.demo import kinds_data, kinds_health, kinds_mail, kinds_office
+from exposure.demo import kinds_data, kinds_documents, kinds_health, kinds_mail, kinds_office
 from exposure.demo.documents import Doc
 from exposure.demo.layout import Batch
 
@@ -33,7 +33,17 @@ FORMAT_KINDS: dict[str, Callable[[Batch], list[Doc]]] = {
     "parquet": kinds_data.parquet_files,
     "7z-member": kinds_data.seven_zip_files,
     "zip-password": kinds_data.password_zip_files,
+    "html": kinds_documents.html_files,
+    "xml": kinds_documents.xml_files,
+    "rtf": kinds_documents.rtf_files,
+    "odt": kinds_documents.odt_files,
+    "pptx": kinds_documents.pptx_files,
+    "tiff": kinds_documents.tiff_files,
+    "dicom": kinds_health.dicom_files,
+    "ncpdp": kinds_health.ncpdp_files,
 }
+# No free writer, so not generated (the tool reads them; the shared samples cover them): XLS, DOC,
+# MSG, PST, RAR.
 NEW_FORMATS: tuple[str, ...] = tuple(FORMAT_KINDS)
 # Formats of the CSV and text kinds (layout.BATCH_FILES), always written.
 CLASSIC_FORMATS: tuple[str, ...] = ("csv", "text")

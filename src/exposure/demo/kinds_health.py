@@ -15,6 +15,7 @@ and MSH are segment 1). What counts for whom (CONTRACT.md, counting rules):
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from stdnum import luhn
 
@@ -354,3 +355,112 @@ def _xad(person: Person) -> str:
 
 def _hl7_text(value: str) -> str:
     return "".join(ch for ch in value.upper() if ch not in "|^~\\&")
+
+
+# ---- DICOM: an imaging study's header -----------------------------------------------------------
+
+STUDY_DATE = "20240226"
+IMAGING_STUDIES = (
+    ("CR", "CHEST", "CHEST 2 VIEWS"),
+    ("DX", "KNEE", "KNEE LEFT 3 VIEWS"),
+    ("CT", "HEAD", "CT HEAD WO"),
+)
+
+
+def dicom_files(batch: Batch) -> list[Doc]:
+    """One file per patient, the header only (no pixel data: the reader never needs it)."""
+    people = batch.sample(batch.people(SEGMENT_LAKESIDE), 0, 2)
+    return [dicom_study(batch, person, n) for n, person in enumerate(people)]
+
+
+def dicom_study(batch: Batch, person: Person, number: int) -> Doc:
+    """PatientName ``LAST^FIRST^MIDDLE``, PatientID the MRN, the birth date and what was examined.
+
+    UIDs come from the batch's generator (``2.25.<integer>``), never from the clock: same seed, same bytes.
+    """
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    modality, body_part, description = IMAGING_STUDIES[number % len(IMAGING_STUDIES)]
+    sop_class = "1.2.840.10008.5.1.4.1.1.1" if modality != "CT" else "1.2.840.10008.5.1.4.1.1.2"
+    instance = f"2.25.{batch.rng.getrandbits(96)}"
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = instance
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.ImplementationClassUID = "2.25.302042024030100000000000000000001"  # fixed: not pydicom's version
+    meta.ImplementationVersionName = "HARBORLINE_1"
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = sop_class, instance
+    ds.StudyInstanceUID = f"2.25.{batch.rng.getrandbits(96)}"
+    ds.SeriesInstanceUID = f"2.25.{batch.rng.getrandbits(96)}"
+    ds.PatientName = "^".join([_hl7_text(person.last_name), _hl7_text(person.first_name),
+                               _hl7_text(person.middle_name)]).rstrip("^")  # fmt: skip
+    ds.PatientID = batch.member_id(person, "MRN")  # the same MRN the HL7 feed uses for this person
+    ds.PatientBirthDate = person.date_of_birth.strftime("%Y%m%d")
+    ds.PatientSex = "O"
+    ds.StudyDate = ds.SeriesDate = STUDY_DATE
+    ds.Modality, ds.BodyPartExamined, ds.StudyDescription = modality, body_part, description
+    ds.InstitutionName = "LAKESIDE GENERAL"
+    ds.ReferringPhysicianName = "NGUYEN^ANH^^^DR"  # a provider: not affected
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)  # 128-byte preamble + DICM: how a DICOM file is sniffed
+    elements = frozenset({"name", "date_of_birth", "medical_record_number", "medical_information"})
+    mention = PersonMention("DICOM header", person, elements, role="patient")
+    name = f"{LAKESIDE_DIR}/imaging/{batch.named(STUDY_DATE)}/IMG{number + 1:05d}.dcm"
+    return Doc(name, buffer.getvalue(), [mention], format="dicom")
+
+
+# ---- NCPDP Telecommunication D.0: pharmacy claims (B1) --------------------------------------------
+
+NCPDP_BIN = "610279"
+NCPDP_PCN = "LHPRX01"
+PHARMACY_NPI = npi("176543210")
+NDCS = ("00093505601", "00378018001", "68180051301", "00071015523")
+FS, GS, RS = "\x1c", "\x1d", "\x1e"  # field, group (transaction) and segment separators
+
+
+def ncpdp_files(batch: Batch) -> list[Doc]:
+    adults = [p for p in batch.people(SEGMENT_LAKESIDE) if p.is_adult]
+    return [pharmacy_claims(batch, batch.sample(adults, 0, 3))]
+
+
+def pharmacy_claims(batch: Batch, people: list[Person]) -> Doc:
+    """One B1 (billing) transmission a line, the patient in AM01 with the SSN as id (CX=01, CY).
+
+    Request header (56 characters): BIN 6, ``D0``, ``B1``, PCN 10, transaction count 1,
+    service provider id qualifier 2 + id 15 (the pharmacy's NPI: a provider), date 8, vendor 10.
+    """
+    lines, mentions = [], []
+    for number, person in enumerate(people, 1):
+        header = f"{NCPDP_BIN}D0B1{NCPDP_PCN:<10}101{PHARMACY_NPI:<15}{STUDY_DATE}{'HARBORLN01':<10}"
+        if len(header) != 56:
+            raise ValueError("an NCPDP D.0 request header is 56 characters")
+        patient = _ncpdp_segment(
+            "AM01", ("CX", "01"), ("CY", ssn_digits(person)), ("C4", person.date_of_birth.strftime("%Y%m%d")),
+            ("C5", "0"), ("CA", _x12_text(person.first_name)), ("CB", _x12_text(person.last_name)),
+            ("CM", _x12_text(person.address_line1)), ("CN", _x12_text(person.city)), ("CO", person.state),
+            ("CP", person.postal_code),
+        )  # fmt: skip
+        # C6=1: the patient is the cardholder, so C2 is the patient's own member id.
+        insurance = _ncpdp_segment(
+            "AM04", ("C2", batch.member_id(person, "LHP-")), ("C1", "GRP0042"), ("C6", "1")
+        )
+        claim = _ncpdp_segment(
+            "AM07", ("EM", "1"), ("D2", f"RX{batch.index:02d}{number:06d}"), ("E1", "03"),
+            ("D7", batch.rng.choice(NDCS)), ("E7", "30000"), ("D5", "30"),
+        )  # fmt: skip
+        prescriber = _ncpdp_segment("AM03", ("EZ", "01"), ("DB", RENDERING_NPI), ("DR", "NGUYEN"))
+        lines.append(header + RS + patient + RS + insurance + GS + RS + claim + RS + prescriber)
+        elements = {"name", "date_of_birth", "ssn", "address", "health_insurance_id", "medical_information"}
+        mentions.append(
+            PersonMention(f"transmission {number} / AM01", person, frozenset(elements), role="patient")
+        )
+    name = batch.named(f"{LAKESIDE_DIR}/pharmacy/B1_claims_20240226.ncpdp")
+    return Doc(name, ("\n".join(lines) + "\n").encode("ascii"), mentions, format="ncpdp")
+
+
+def _ncpdp_segment(code: str, *fields: tuple[str, str]) -> str:
+    """``AMxx`` then each field as 0x1C + its 2-character id + value."""
+    return code + "".join(FS + field_id + value for field_id, value in fields)

@@ -108,7 +108,7 @@ def members_workbook(batch: Batch, active: list[Person], terminated: list[Person
 # ---- letters: what DOCX, PDF and the scan all say ------------------------------------------
 
 
-def _letter_lines(batch: Batch, person: Person, with_ssn: bool) -> tuple[list[str], int, set[str]]:
+def letter_lines(batch: Batch, person: Person, with_ssn: bool) -> tuple[list[str], int, set[str]]:
     """The letter's lines, the 0-based index of the addressee line and the elements written."""
     lines = [
         OCEANVIEW_NAME,
@@ -147,7 +147,7 @@ def _letter_lines(batch: Batch, person: Person, with_ssn: bool) -> tuple[list[st
     return lines, name_at, elements
 
 
-def _letter_people(batch: Batch, count: int) -> list[Person]:
+def letter_people(batch: Batch, count: int) -> list[Person]:
     adults = [p for p in _oceanview_people(batch) if p.is_adult]
     return unique_people(batch.sample(adults, 0, count))
 
@@ -156,14 +156,14 @@ def _letter_people(batch: Batch, count: int) -> list[Person]:
 
 
 def docx_files(batch: Batch) -> list[Doc]:
-    return [docx_letter(batch, person, n) for n, person in enumerate(_letter_people(batch, 3))]
+    return [docx_letter(batch, person, n) for n, person in enumerate(letter_people(batch, 3))]
 
 
 def docx_letter(batch: Batch, person: Person, number: int) -> Doc:
     """The letter as paragraphs, with DOB and SSN in a small table as letter templates often put them."""
     from docx import Document  # imported here: generating the classic corpus does not need it
 
-    lines, name_at, elements = _letter_lines(batch, person, with_ssn=number % 3 != 2)
+    lines, name_at, elements = letter_lines(batch, person, with_ssn=number % 3 != 2)
     document = Document()
     document.core_properties.author = "Policy Services"
     document.core_properties.created = FIXED_DOC_TIME
@@ -188,7 +188,7 @@ def docx_letter(batch: Batch, person: Person, number: int) -> Doc:
 
 def pdf_files(batch: Batch) -> list[Doc]:
     """One three-page PDF, a letter per page: ``page N`` names who is on it."""
-    return [pdf_letters(batch, _letter_people(batch, 3))]
+    return [pdf_letters(batch, letter_people(batch, 3))]
 
 
 def pdf_letters(batch: Batch, people: list[Person]) -> Doc:
@@ -202,7 +202,7 @@ def pdf_letters(batch: Batch, people: list[Person]) -> Doc:
     canvas.setTitle("Contract confirmation letters")
     mentions = []
     for page, person in enumerate(people, 1):
-        lines, _, elements = _letter_lines(batch, person, with_ssn=page != 2)
+        lines, _, elements = letter_lines(batch, person, with_ssn=page != 2)
         text = canvas.beginText(72, 720)
         text.setFont("Helvetica", 11)
         for line in lines:
@@ -222,7 +222,7 @@ SCAN_MARGIN = 90
 
 
 def scan_files(batch: Batch) -> list[Doc]:
-    return [scanned_letter(batch, person, n) for n, person in enumerate(_letter_people(batch, 2))]
+    return [scanned_letter(batch, person, n) for n, person in enumerate(letter_people(batch, 2))]
 
 
 def scanned_letter(batch: Batch, person: Person, number: int) -> Doc:

@@ -7,7 +7,7 @@ import io
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from exposure.extract.base import Extracted, ExtractError, reader
@@ -54,6 +54,23 @@ def sniff_delimiter(sample: str) -> str:
     if best_score == 0:
         raise ExtractError("not a delimited table: no delimiter splits its lines consistently")
     return best
+
+
+class NumberedRows:
+    """Rows from any source shaped like ``csv.reader``: ``line_num`` is the 1-based number of the last row
+    given, so the header, banner and numbering logic here serves sheets and slide tables too."""
+
+    def __init__(self, rows: Iterable[list[str]]) -> None:
+        self._rows = iter(rows)
+        self.line_num = 0
+
+    def __iter__(self) -> NumberedRows:
+        return self
+
+    def __next__(self) -> list[str]:
+        row = next(self._rows)
+        self.line_num += 1
+        return row
 
 
 def table_from_rows(rows: Iterator[list[str]]) -> Iterator[Table]:

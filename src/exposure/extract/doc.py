@@ -13,16 +13,20 @@ import subprocess
 from pathlib import Path
 
 from exposure.extract.base import Extracted, ExtractError, reader
+from exposure.extract.office_crypto import OLE_MAGIC, decrypted, is_encrypted_office
 from exposure.model import TextBlock
 
 TIMEOUT_SECONDS = 120.0
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_NOTE = "[File is encrypted."
 
 
 @reader("doc")
 def read_doc(path: Path) -> Extracted:
-    text = _catdoc(path)
+    if is_encrypted_office(path):  # RC4-protected Word 97-2003: decrypted with a case password
+        with decrypted(path) as plain:
+            text = _catdoc(plain)
+    else:
+        text = _catdoc(path)
     if text.lstrip().startswith(_ENCRYPTED_NOTE):
         raise ExtractError("encrypted: password required")
     offset = 0

@@ -23,12 +23,12 @@ from docx.oxml.parser import parse_xml
 from lxml import etree
 
 from exposure.extract.base import Extracted, ExtractError, reader
+from exposure.extract.office_crypto import OLE_MAGIC, plain_office_file
 from exposure.model import TextBlock
 
 # A real document's parts unpack to a few MB; more than this is a zip bomb, not a letter.
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -47,6 +47,11 @@ _TEXT_BOXES = etree.XPath(".//w:txbxContent[not(ancestor::mc:Fallback)]", namesp
 
 @reader("docx")
 def read_docx(path: Path) -> Extracted:
+    with plain_office_file(path) as plain:  # a protected DOCX opens with a case password
+        yield from _read_docx(plain)
+
+
+def _read_docx(path: Path) -> Extracted:
     check_office_zip(path, "DOCX")
     document = _open(path)
     builder = _Blocks()

@@ -8,17 +8,15 @@ Password-protected workbooks are decrypted with msoffcrypto-tool when a case pas
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import msoffcrypto
 import python_calamine as calamine
-from msoffcrypto.exceptions import DecryptionError, FileFormatError, InvalidKeyError
 
 from exposure.extract.base import Extracted, ExtractError, read_options, reader, reader_for
-from exposure.extract.delimited import table_from_rows
+from exposure.extract.delimited import NumberedRows, table_from_rows
+from exposure.extract.office_crypto import decrypted, is_encrypted_office
 from exposure.inventory.sniff import detect_type
 
 SPREADSHEET_TYPES = ("xlsx", "xls", "ods")
@@ -30,7 +28,7 @@ _MAX_PLAIN_INTEGER = 10**21
 
 @reader(*SPREADSHEET_TYPES, *_ENCRYPTED_TYPES)
 def read_workbook(path: Path) -> Extracted:
-    if _is_encrypted(path):
+    if is_encrypted_office(path):
         yield from _read_encrypted(path)
         return
     if detect_type(path, name=Path(read_options().display_path).name or None) == "ole":
@@ -45,7 +43,7 @@ def _read_sheets(path: Path) -> Extracted:
             if meta.typ != calamine.SheetTypeEnum.WorkSheet:
                 continue  # chart and dialog sheets hold no cells
             sheet = _load_sheet(workbook, meta.name)
-            for table in table_from_rows(SheetRows(sheet)):
+            for table in table_from_rows(sheet_rows(sheet)):
                 table.name = meta.name
                 yield table
     finally:
@@ -75,23 +73,9 @@ def _plain(exc: Exception) -> str:
     return text[:160]
 
 
-class SheetRows:
-    """A sheet's rows as lists of strings, with ``line_num`` = the sheet row number of the last row given.
-
-    Shaped like ``csv.reader`` so ``delimited``'s header and banner logic runs unchanged.
-    """
-
-    def __init__(self, sheet: calamine.CalamineSheet) -> None:
-        self._rows = sheet.iter_rows()  # starts at the sheet's row 1, even when the used area starts lower
-        self.line_num = 0
-
-    def __iter__(self) -> SheetRows:
-        return self
-
-    def __next__(self) -> list[str]:
-        row = next(self._rows)
-        self.line_num += 1
-        return [cell_text(value) for value in row]
+def sheet_rows(sheet: calamine.CalamineSheet) -> NumberedRows:
+    """A sheet's rows as text, numbered from the sheet's row 1 even when the used area starts lower."""
+    return NumberedRows([cell_text(value) for value in row] for row in sheet.iter_rows())
 
 
 def cell_text(value: Any) -> str:
@@ -139,47 +123,13 @@ def _bytes_text(raw: bytes) -> str:
 # ------------------------------------------------------------------ encrypted workbooks
 
 
-def _is_encrypted(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            if handle.read(8) != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-                return False  # only OLE containers carry Office encryption
-            handle.seek(0)
-            return bool(msoffcrypto.OfficeFile(handle).is_encrypted())
-    except (OSError, FileFormatError, ValueError, AssertionError, KeyError, IndexError):
-        return False  # an OLE file msoffcrypto cannot parse: let calamine try and say why
-
-
 def _read_encrypted(path: Path) -> Extracted:
-    passwords = read_options().passwords
-    if not passwords:
-        raise ExtractError("encrypted: password required")
-    with tempfile.NamedTemporaryFile(prefix="exposure-decrypted-") as plain:
-        if not _decrypt_with_any(path, passwords, plain):
-            raise ExtractError("encrypted: none of the case passwords opens it")
-        plain.flush()
-        kind = detect_type(Path(plain.name), name=path.name)
+    with decrypted(path) as plain:
+        kind = detect_type(plain, name=path.name)
         if kind in SPREADSHEET_TYPES:
-            yield from _read_sheets(Path(plain.name))
+            yield from _read_sheets(plain)
             return
         other = reader_for(kind)
         if other is None or other.read is read_workbook:
             raise ExtractError(f"encrypted {kind} file: decrypted, but there is no reader for it yet")
-        yield from other.read(Path(plain.name))
-
-
-def _decrypt_with_any(path: Path, passwords: tuple[str, ...], out: IO[bytes]) -> bool:
-    for password in passwords:
-        with open(path, "rb") as handle:
-            try:
-                office = msoffcrypto.OfficeFile(handle)
-                office.load_key(password=password)
-                out.seek(0)
-                out.truncate()
-                office.decrypt(out)
-                return True
-            except (InvalidKeyError, DecryptionError):
-                continue
-            except (FileFormatError, ValueError, AssertionError, KeyError, IndexError) as exc:
-                raise ExtractError(f"encrypted file is damaged: {type(exc).__name__}") from exc
-    return False
+        yield from other.read(plain)
