@@ -846,3 +846,106 @@ def test_odt_ncpdp_and_tiff_follow_their_formats(case: DemoCase) -> None:
     tiff = next(m["path"] for m in mentions if m["format"] == "tiff")
     with Image.open(case.input_dir / tiff) as image:
         assert image.n_frames == 2 == sum(1 for m in mentions if m["path"] == tiff)
+
+
+# ---- ODS and XLSM workbooks, read back without calamine ---------------------------------------------
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+
+
+def ods_sheets(data: bytes) -> dict[str, list[list[str]]]:
+    """Every table of an ODS package as rows of cell text, repeated rows and cells expanded."""
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.infolist()[0].filename == "mimetype"
+        root = ElementTree.fromstring(archive.read("content.xml"))
+    sheets: dict[str, list[list[str]]] = {}
+    for table in root.iter(f"{_ODS_TABLE}table"):
+        rows: list[list[str]] = []
+        for row in table.iter(f"{_ODS_TABLE}table-row"):
+            cells: list[str] = []
+            for cell in row.iter(f"{_ODS_TABLE}table-cell"):
+                text = "\n".join("".join(p.itertext()) for p in cell.iter(f"{_ODS_TEXT}p"))
+                cells += [text] * int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+            rows += [cells] * int(row.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+        sheets[table.get(f"{_ODS_TABLE}name")] = rows
+    return sheets
+
+
+def spreadsheet_record(fmt: str, location: str, data: bytes) -> tuple[str, str]:
+    """``record_of`` for ODS (zipfile and ElementTree) and XLSM (openpyxl): the row ``Sheet!row N``."""
+    sheet_name, _, row = location.partition("!row ")
+    number = int(row)
+    if fmt == "ods":
+        cells = ods_sheets(data)[sheet_name][number - 1]
+        text = " ".join(cells)
+        return text, text
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(data))[sheet_name]
+    values = [sheet.cell(row=number, column=c).value for c in range(1, sheet.max_column + 1)]
+    text = " ".join(v.date().isoformat() if hasattr(v, "date") else str(v or "") for v in values)
+    return text, text
+
+
+_record_of_other_formats = record_of
+
+
+def record_of(case: DemoCase, mention: dict[str, str], cache: dict) -> tuple[str, str]:
+    """``record_of`` with the ODS and XLSM readers: the shared parametrized test looks it up here."""
+    if mention["format"] not in ("ods", "xlsm"):
+        return _record_of_other_formats(case, mention, cache)
+    path = mention["path"]
+    if path not in cache:
+        cache[path] = (case.input_dir / path).read_bytes()
+    return spreadsheet_record(mention["format"], mention["location"], cache[path])
+
+
+def test_ods_sheets_rows_and_truth_locations_agree(case: DemoCase) -> None:
+    mentions = [m for m in read_csv(case.mentions_path) if m["format"] == "ods"]
+    paths = {m["path"] for m in mentions}
+    assert len(paths) == 1 and next(iter(paths)).endswith(".ods")
+    data = (case.input_dir / next(iter(paths))).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        first = archive.infolist()[0]
+        assert archive.read(first) == b"application/vnd.oasis.opendocument.spreadsheet"
+        assert first.compress_type == zipfile.ZIP_STORED
+        assert {i.date_time for i in archive.infolist()} == {(2024, 3, 1, 9, 30, 0)}
+    sheets = ods_sheets(data)
+    assert list(sheets) == ["Members", "Dependents"]
+    header = sheets["Members"][1]
+    assert header[:3] == ["Member ID", "Last Name", "First Name"] and header[-1] == "Email"
+    assert {m["location"].split("!")[0] for m in mentions} == {"Members", "Dependents"}
+    people = {row["truth_id"]: row for row in read_csv(case.truth_path)}
+    for mention in mentions:
+        sheet, _, row = mention["location"].partition("!row ")
+        cells = sheets[sheet][int(row) - 1]
+        assert people[mention["truth_id"]]["ssn"] in cells
+        if sheet == "Members":  # columns line up after the repeated empty cells
+            assert cells[header.index("Last Name")] == people[mention["truth_id"]]["last_name"]
+    member_rows = [
+        int(m["location"].rsplit(" ", 1)[1]) for m in mentions if m["location"].startswith("Members")
+    ]
+    assert any(b - a > 1 for a, b in zip(member_rows, member_rows[1:], strict=False))  # the blank gap
+
+
+def test_xlsm_is_macro_enabled_and_its_rows_name_the_people(case: DemoCase) -> None:
+    import openpyxl
+
+    mentions = [m for m in read_csv(case.mentions_path) if m["format"] == "xlsm"]
+    (path,) = {m["path"] for m in mentions}
+    assert path.endswith(".xlsm")
+    with zipfile.ZipFile(case.input_dir / path) as archive:
+        types = archive.read("[Content_Types].xml")
+        assert b"application/vnd.ms-excel.sheet.macroEnabled.main+xml" in types
+        assert b"spreadsheetml.sheet.main+xml" not in types
+        assert {i.date_time for i in archive.infolist()} == {(2024, 3, 1, 9, 30, 0)}
+    workbook = openpyxl.load_workbook(case.input_dir / path)
+    assert workbook.sheetnames == ["Enrollment", "Plans"]
+    people = {row["truth_id"]: row for row in read_csv(case.truth_path)}
+    sheet = workbook["Enrollment"]
+    for mention in mentions:
+        number = int(mention["location"].removeprefix("Enrollment!row "))
+        assert sheet.cell(row=number, column=3).value == people[mention["truth_id"]]["ssn"]

@@ -431,3 +431,17 @@ def test_text_read_by_ocr_with_low_confidence_needs_review() -> None:
     assert not any(e.needs_review for e in sure.elements)
     assert [m.last_name for m in unsure.mentions] == ["Nelson"]
     assert {e.code for e in unsure.elements if e.needs_review} == {"name", "ssn"}
+
+
+def test_a_dependents_sheet_whose_only_name_is_prefixed_is_about_that_person() -> None:
+    table = Table(
+        name="Dependents",
+        columns=["Subscriber ID", "Dependent Name", "DOB", "SSN"],
+        rows=iter([(2, ["OV9151975", "KIRBY, KELLY D", "08/26/1988", "536-22-1234"])]),
+    )
+    (found,) = list(detect_table(table, DetectContext()))
+    (mention,) = found.mentions
+    assert (mention.last_name, mention.first_name, mention.date_of_birth, mention.ssn) == (
+        "KIRBY", "KELLY", "1988-08-26", "536221234",
+    )  # fmt: skip
+    assert mention.role == "dependent" and mention.key == "Dependents!row 2"

@@ -537,3 +537,162 @@ def test_truncated_parquet_fails_with_a_plain_reason(tmp_path: Path) -> None:
     path.write_bytes(buffer.getvalue()[:200])
     with pytest.raises(ExtractError, match="damaged Parquet file"):
         read_tables(path, "parquet")
+
+
+# ------------------------------------------------------------------ ODS and XLSM workbooks (generated here)
+
+_ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
+ <office:body>
+  <office:spreadsheet>
+   <table:table table:name="Members">
+    <table:table-row>
+     <table:table-cell office:value-type="string"><text:p>First Name</text:p></table:table-cell>
+     <table:table-cell office:value-type="string"><text:p>Last Name</text:p></table:table-cell>
+     <table:table-cell office:value-type="string"><text:p>SSN</text:p></table:table-cell>
+     <table:table-cell office:value-type="string"><text:p>DOB</text:p></table:table-cell>
+    </table:table-row>
+    <table:table-row>
+     <table:table-cell office:value-type="string"><text:p>Maria</text:p></table:table-cell>
+     <table:table-cell office:value-type="string"><text:p>Gonzalez</text:p></table:table-cell>
+     <table:table-cell office:value-type="string"><text:p>536-90-4399</text:p></table:table-cell>
+     <table:table-cell office:value-type="date" office:date-value="1980-02-29"><text:p>02/29/80</text:p>
+     </table:table-cell>
+    </table:table-row>
+    <table:table-row>
+     <table:table-cell office:value-type="string"><text:p>Dmitri</text:p></table:table-cell>
+     <table:table-cell office:value-type="string"><text:p>Okafor</text:p></table:table-cell>
+     <table:table-cell office:value-type="float" office:value="412551234"><text:p>412551234</text:p>
+     </table:table-cell>
+     <table:table-cell office:value-type="string"><text:p>12/01/1975</text:p></table:table-cell>
+    </table:table-row>
+    <table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="4"/>
+    </table:table-row>
+    <table:table-row>
+     <table:table-cell office:value-type="string" table:number-columns-repeated="2"><text:p>Lee</text:p>
+     </table:table-cell>
+     <table:table-cell office:value-type="string"><text:p>287-65-4321</text:p></table:table-cell>
+     <table:table-cell office:value-type="date" office:date-value="1990-07-04"><text:p>07/04/90</text:p>
+     </table:table-cell>
+    </table:table-row>
+   </table:table>
+   <table:table table:name="Plans &amp; Codes">
+    <table:table-row>
+     <table:table-cell office:value-type="string"><text:p>Plan</text:p></table:table-cell>
+     <table:table-cell office:value-type="string"><text:p>Deductible</text:p></table:table-cell>
+    </table:table-row>
+    <table:table-row>
+     <table:table-cell office:value-type="string"><text:p>PPO-500</text:p></table:table-cell>
+     <table:table-cell office:value-type="float" office:value="500"><text:p>500</text:p>
+     </table:table-cell>
+    </table:table-row>
+   </table:table>
+  </office:spreadsheet>
+ </office:body>
+</office:document-content>
+"""
+_ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>
+"""  # noqa: E501
+
+
+def _members_ods(path: Path) -> None:
+    """An OpenDocument spreadsheet as LibreOffice lays it out: ``mimetype`` first and stored."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", _ODS_MANIFEST, zipfile.ZIP_DEFLATED)
+        # LibreOffice writes content.xml without indentation (calamine rejects text between cells)
+        archive.writestr("content.xml", re.sub(r">\s+<", "><", _ODS_CONTENT), zipfile.ZIP_DEFLATED)
+
+
+def test_ods_every_sheet_with_repeated_cells_and_rows_counted(tmp_path: Path) -> None:
+    path = tmp_path / "roster.ods"
+    _members_ods(path)
+    assert detect_type(path) == "ods"
+    assert reader_for("ods").read.__name__ == "read_workbook"  # type: ignore[union-attr]
+    tables = read_tables(path)
+    assert [t.name for t, _ in tables] == ["Members", "Plans & Codes"]
+    members, rows = by_name(tables, "Members")
+    assert members.columns == ["First Name", "Last Name", "SSN", "DOB"] and members.has_header
+    assert rows == [
+        (2, ["Maria", "Gonzalez", "536-90-4399", "1980-02-29"]),  # the date cell's value, not its display
+        (3, ["Dmitri", "Okafor", "412551234", "12/01/1975"]),
+        (6, ["Lee", "Lee", "287-65-4321", "1990-07-04"]),  # two repeated blank rows still count; one cell x2
+    ]
+    plans, plan_rows = by_name(tables, "Plans & Codes")
+    assert plans.columns == ["Plan", "Deductible"]
+    assert plan_rows == [(2, ["PPO-500", "500"])]
+
+
+def test_ods_end_to_end_mentions_carry_sheet_and_row(tmp_path: Path) -> None:
+    path = tmp_path / "roster.ods"
+    _members_ods(path)
+    mentions, elements = [], []
+    for table in reader_for("ods").read(path):  # type: ignore[union-attr]
+        for found in detect_table(table, DetectContext()):
+            mentions += found.mentions
+            elements += found.elements
+    locations = {m.location: m for m in mentions}
+    assert set(locations) == {"Members!row 2", "Members!row 3", "Members!row 6"}
+    assert locations["Members!row 2"].last_name == "Gonzalez"
+    assert locations["Members!row 2"].date_of_birth == "1980-02-29"
+    assert locations["Members!row 3"].ssn == "412551234"
+    assert locations["Members!row 6"].first_name == "Lee" and locations["Members!row 6"].ssn == "287654321"
+    assert any(e.code == "ssn" and e.location == "Members!row 6" for e in elements)
+
+
+def _macro_enabled_copy(xlsx: Path, xlsm: Path) -> None:
+    """The workbook declared macro-enabled as Excel saves an .xlsm; the VBA part itself is optional."""
+    import zipfile
+
+    with zipfile.ZipFile(xlsx) as source, zipfile.ZipFile(xlsm, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                plain = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+                assert plain in data
+                data = data.replace(plain, b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+            target.writestr(info, data)
+
+
+def test_xlsm_reads_like_xlsx_with_sheet_and_row(tmp_path: Path) -> None:
+    plain = tmp_path / "census.xlsx"
+    _people_workbook(plain)
+    path = tmp_path / "census.xlsm"
+    _macro_enabled_copy(plain, path)
+    assert detect_type(path) == "xlsx"  # inventory has one OOXML workbook type; the reader handles both
+    tables = read_tables(path)
+    assert [t.name for t, _ in tables] == ["Sheet1", "Payroll (hidden)"]
+    people, rows = by_name(tables, "Sheet1")
+    assert people.columns == ["First Name", "Last Name", "SSN", "DOB", "Salary", "Zip"]
+    assert [number for number, _ in rows] == [3, 4, 6]
+    assert rows[0][1][:4] == ["Maria", "Gonzalez", "536-90-4399", "1980-02-29"]
+    reader = reader_for("xlsx")
+    mentions = [
+        m
+        for table in reader.read(path)  # type: ignore[union-attr]
+        for found in detect_table(table, DetectContext())
+        for m in found.mentions
+    ]
+    assert {"Sheet1!row 3", "Sheet1!row 4", "Sheet1!row 6"} <= {m.location for m in mentions}
+
+
+def test_ods_text_between_cells_fails_without_echoing_the_text(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "odd.ods"
+    content = _ODS_CONTENT.replace("<table:table-row>", "<table:table-row>536-90-4399", 1)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    with pytest.raises(ExtractError, match="damaged or unsupported workbook") as caught:
+        read_tables(path, "ods")
+    assert "4399" not in str(caught.value)

@@ -18,6 +18,8 @@ from exposure.demo.layout import Batch
 
 FORMAT_KINDS: dict[str, Callable[[Batch], list[Doc]]] = {
     "xlsx": kinds_office.workbook_files,
+    "xlsm": kinds_office.xlsm_files,
+    "ods": kinds_office.ods_files,
     "docx": kinds_office.docx_files,
     "pdf": kinds_office.pdf_files,
     "ocr": kinds_office.scan_files,

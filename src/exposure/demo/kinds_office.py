@@ -1,6 +1,6 @@
-"""Office files of the demo share: an XLSX workbook, DOCX and PDF letters, a scanned letter (PNG).
+"""Office files of the demo share: XLSX, XLSM and ODS workbooks, DOCX and PDF letters, a scanned letter (PNG).
 
-Locations in the truth: ``<sheet>!row N`` (the row number Excel shows), ``paragraph N``
+Locations in the truth: ``<sheet>!row N`` (the row number Excel or LibreOffice shows), ``paragraph N``
 (1-based over the document body's paragraphs, empty ones included, as python-docx lists
 them), ``page N`` for PDF pages and for the scanned image (one page).
 """
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
+from xml.sax.saxutils import escape, quoteattr
 
-from exposure.demo.documents import Doc, PersonMention, fixed_time_zip, row_elements
+from exposure.demo.documents import FIXED_ZIP_TIME, Doc, PersonMention, fixed_time_zip, row_elements
 from exposure.demo.layout import OCEANVIEW_DIR, OCEANVIEW_NAME, Batch, unique_people
 from exposure.demo.people import (
     SEGMENT_OCEANVIEW,
@@ -103,6 +105,200 @@ def members_workbook(batch: Batch, active: list[Person], terminated: list[Person
     workbook.save(buffer)
     name = batch.named(f"{OCEANVIEW_DIR}/members/group_members_2024.xlsx")
     return Doc(name, fixed_time_zip(buffer.getvalue()), mentions, format="xlsx")
+
+
+# ---- XLSM: a macro-enabled enrollment workbook ------------------------------------------------
+
+XLSX_MAIN_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+XLSM_MAIN_TYPE = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+ENROLLMENT_COLUMNS = ["Employee ID", "Full Name", "SSN", "Birth Date", "Email", "Plan"]
+ENROLLMENT_ELEMENTS = {"Full Name": "name", "SSN": "ssn", "Birth Date": "date_of_birth", "Email": "email"}
+
+
+def xlsm_files(batch: Batch) -> list[Doc]:
+    adults = [p for p in _oceanview_people(batch) if p.is_adult]
+    return [enrollment_xlsm(batch, unique_people(batch.sample(adults, 0.05, 4)))]
+
+
+def enrollment_xlsm(batch: Batch, people: list[Person]) -> Doc:
+    """An ``Enrollment`` sheet of people and a ``Plans`` lookup sheet, in a macro-enabled package."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.properties.creator = "Harborline Data Services"
+    workbook.properties.created = FIXED_DOC_TIME
+    enrollment = workbook.active
+    enrollment.title = "Enrollment"
+    enrollment.append(ENROLLMENT_COLUMNS)
+    mentions: list[PersonMention] = []
+    for number, person in enumerate(people):
+        row = {
+            "Employee ID": batch.member_id(person, "OV"),
+            "Full Name": full_display(person),
+            "SSN": person.ssn,
+            "Birth Date": person.date_of_birth,
+            "Email": person.email,
+            "Plan": ("PPO-500", "HMO-250")[number % 2],
+        }
+        enrollment.append([row[c] for c in ENROLLMENT_COLUMNS])
+        enrollment.cell(row=enrollment.max_row, column=4).number_format = "mm/dd/yyyy"
+        location = f"Enrollment!row {enrollment.max_row}"
+        mentions.append(PersonMention(location, person, row_elements(row, ENROLLMENT_ELEMENTS)))
+    plans = workbook.create_sheet("Plans")  # a lookup sheet the macros would read: no people in it
+    plans.append(["Plan", "Deductible"])
+    plans.append(["PPO-500", 500])
+    plans.append(["HMO-250", 250])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    name = batch.named(f"{OCEANVIEW_DIR}/members/enrollment_tool.xlsm")
+    return Doc(name, fixed_time_zip(macro_enabled(buffer.getvalue())), mentions, format="xlsm")
+
+
+def macro_enabled(xlsx: bytes) -> bytes:
+    """The XLSX package declared macro-enabled, as Excel saves an .xlsm (a VBA part is optional)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                content = content.replace(XLSX_MAIN_TYPE, XLSM_MAIN_TYPE)
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+# ---- ODS: an OpenDocument spreadsheet, written by hand ------------------------------------------
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_ODS_MANIFEST = b"""<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/"
+  manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>
+"""
+ODS_MEMBER_COLUMNS = [
+    "Member ID", "Last Name", "First Name", "Date of Birth", "SSN", "Address", "City", "State", "ZIP",
+    "Phone", "Alt Phone", "Fax", "Email",
+]  # fmt: skip
+ODS_MEMBER_ELEMENTS = {
+    "Last Name": "name", "First Name": "name", "Date of Birth": "date_of_birth", "SSN": "ssn",
+    "Address": "address", "Phone": "phone", "Email": "email",
+}  # fmt: skip
+ODS_DEPENDENT_COLUMNS = ["Subscriber ID", "Dependent Name", "DOB", "SSN"]
+ODS_DEPENDENT_ELEMENTS = {"Dependent Name": "name", "DOB": "date_of_birth", "SSN": "ssn"}
+_ODS_BLANK_ROWS = 2  # a gap LibreOffice writes as one repeated row: the rows below still count it
+
+
+def ods_files(batch: Batch) -> list[Doc]:
+    adults = [p for p in _oceanview_people(batch) if p.is_adult]
+    members = unique_people(batch.sample(adults, 0.1, 4))
+    chosen = {p.truth_id for p in members}
+    dependents = unique_people(batch.sample([p for p in adults if p.truth_id not in chosen], 0.05, 2))
+    return [members_ods(batch, members, dependents)]
+
+
+def members_ods(batch: Batch, members: list[Person], dependents: list[Person]) -> Doc:
+    """``Members`` (a banner, the header, people with a blank gap) and ``Dependents``, in content.xml."""
+    mentions: list[PersonMention] = []
+    rows = [_ods_row([f"{OCEANVIEW_NAME} - member roster"]), _ods_row(ODS_MEMBER_COLUMNS)]
+    row_number = 2
+    for index, person in enumerate(members):
+        if index == len(members) // 2:
+            rows.append(f'<table:table-row table:number-rows-repeated="{_ODS_BLANK_ROWS}"><table:table-cell/>'
+                        "</table:table-row>")  # fmt: skip
+            row_number += _ODS_BLANK_ROWS
+        row = {
+            "Member ID": batch.member_id(person, "OV"),
+            "Last Name": person.last_name,
+            "First Name": person.first_name,
+            "Date of Birth": person.date_of_birth,  # a date cell: office:date-value, shown US style
+            "SSN": person.ssn,
+            "Address": person.address_line1,
+            "City": person.city,
+            "State": person.state,
+            "ZIP": person.postal_code,
+            "Phone": phone_as(person, 1),
+            "Alt Phone": "",
+            "Fax": "",  # with Alt Phone: one empty cell repeated twice, as LibreOffice writes it
+            "Email": person.email,
+        }
+        rows.append(_ods_row([row[c] for c in ODS_MEMBER_COLUMNS]))
+        row_number += 1
+        location = f"Members!row {row_number}"
+        mentions.append(PersonMention(location, person, row_elements(row, ODS_MEMBER_ELEMENTS)))
+    dependent_rows = [_ods_row(ODS_DEPENDENT_COLUMNS)]
+    for person in dependents:
+        row = {
+            "Subscriber ID": batch.member_id(person, "OV"),
+            "Dependent Name": last_comma_first_mi(person, upper=True),
+            "DOB": us_date(person.date_of_birth),
+            "SSN": person.ssn,
+        }
+        dependent_rows.append(_ods_row([row[c] for c in ODS_DEPENDENT_COLUMNS]))
+        location = f"Dependents!row {len(dependent_rows)}"
+        mentions.append(PersonMention(location, person, row_elements(row, ODS_DEPENDENT_ELEMENTS)))
+    content = ods_content({"Members": rows, "Dependents": dependent_rows})
+    name = batch.named(f"{OCEANVIEW_DIR}/members/roster_export_2024.ods")
+    return Doc(name, ods_bytes(content), mentions, format="ods")
+
+
+def _ods_row(values: list[object]) -> str:
+    """One table:table-row; runs of empty cells collapse into one repeated cell."""
+    cells: list[str] = []
+    empty = 0
+    for value in [*values, None]:
+        if value in ("", None):
+            empty += 1
+            continue
+        if empty:
+            repeat = f' table:number-columns-repeated="{empty}"' if empty > 1 else ""
+            cells.append(f"<table:table-cell{repeat}/>")
+            empty = 0
+        cells.append(_ods_cell(value))
+    return f"<table:table-row>{''.join(cells)}</table:table-row>"
+
+
+def _ods_cell(value: object) -> str:
+    if isinstance(value, dt.date):
+        return (f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}">'
+                f"<text:p>{us_date(value)}</text:p></table:table-cell>")  # fmt: skip
+    text = escape(str(value))
+    return f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+
+
+def ods_content(sheets: dict[str, list[str]]) -> bytes:
+    tables = "\n".join(
+        f"   <table:table table:name={quoteattr(name)}>\n    " + "\n    ".join(rows) + "\n   </table:table>"
+        for name, rows in sheets.items()
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
+ <office:body>
+  <office:spreadsheet>
+{tables}
+  </office:spreadsheet>
+ </office:body>
+</office:document-content>
+""".encode()
+
+
+def ods_bytes(content: bytes) -> bytes:
+    """The package as OpenDocument wants it: ``mimetype`` first and stored, then the XML parts."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member, data, method in (
+            ("mimetype", ODS_MIMETYPE, zipfile.ZIP_STORED),
+            ("content.xml", content, zipfile.ZIP_DEFLATED),
+            ("META-INF/manifest.xml", _ODS_MANIFEST, zipfile.ZIP_DEFLATED),
+        ):
+            info = zipfile.ZipInfo(member, date_time=FIXED_ZIP_TIME)
+            info.compress_type = method
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            archive.writestr(info, data)
+    return buffer.getvalue()
 
 
 # ---- letters: what DOCX, PDF and the scan all say ------------------------------------------

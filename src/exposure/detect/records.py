@@ -11,7 +11,7 @@ each gets its own mention, keyed ``row N/spouse``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 
 import polars as pl
@@ -81,6 +81,17 @@ def _person_plans(plans: Sequence[ColumnPlan]) -> list[_PersonPlan]:
     return [people[k] for k in sorted(people)]  # "" (the row's own person) first
 
 
+def _fold_lone_prefixed_person(plans: list[ColumnPlan]) -> list[ColumnPlan]:
+    """A table whose only name column is prefixed (``Dependent Name`` beside plain ``DOB``, ``SSN``) is
+    about that person: a dependents sheet names its rows' own people that way. Fold the prefix away."""
+    others = {p.person for p in plans if p.person}
+    main_has_name = any(p.spec.field in (*NAME_PARTS, "full_name") for p in plans if not p.person)
+    if len(others) != 1 or main_has_name:
+        return plans
+    role = next(p.role for p in plans if p.person)
+    return [replace(p, person="", role=role) for p in plans]
+
+
 def _part_fields(plan: ColumnPlan) -> tuple[str, ...]:
     """The Mention fields a ``parts`` spec fills (what it returns for an empty value)."""
     assert plan.spec.parts is not None
@@ -97,7 +108,9 @@ def detect_table(table: Table, ctx: DetectContext) -> Iterator[Detections]:
     batch = list(islice(rows, ctx.batch_rows))
     if not batch:
         return
-    plans = classify_columns(table.columns, table.has_header, [values for _, values in batch])
+    plans = _fold_lone_prefixed_person(
+        classify_columns(table.columns, table.has_header, [values for _, values in batch])
+    )
     reader = _BatchReader(
         plans=plans,
         people=_person_plans(plans),

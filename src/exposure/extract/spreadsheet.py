@@ -8,6 +8,7 @@ Password-protected workbooks are decrypted with msoffcrypto-tool when a case pas
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ SPREADSHEET_TYPES = ("xlsx", "xls", "ods")
 _ENCRYPTED_TYPES = ("ole",)
 # Floats this large print in exponent form; Excel keeps only 15 significant digits anyway.
 _MAX_PLAIN_INTEGER = 10**21
+_FOUND_TEXT = re.compile(r",? found '?Text\(.*", re.DOTALL)
 
 
 @reader(*SPREADSHEET_TYPES, *_ENCRYPTED_TYPES)
@@ -70,6 +72,8 @@ def _load_sheet(workbook: calamine.CalamineWorkbook, name: str) -> calamine.Cala
 def _plain(exc: Exception) -> str:
     """The library's reason, first line only and short: it names structure, never cell content."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # except where a parser quotes the unexpected text it met ("found 'Text(...)'"): that can be a cell
+    text = _FOUND_TEXT.sub(", found unexpected text", text)
     return text[:160]
 
 
