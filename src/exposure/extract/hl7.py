@@ -32,9 +32,9 @@ from exposure.detect.elements.dob import normalise_dob
 from exposure.detect.elements.email import normalise_email
 from exposure.detect.elements.phone import normalise_phone_cell, normalise_phone_text
 from exposure.detect.elements.ssn import normalise_ssn
-from exposure.extract.base import Extracted, ExtractError, reader
-from exposure.extract.people import finished_people
-from exposure.model import Detections, Element, Mention, TextBlock
+from exposure.extract.base import Extracted, reader
+from exposure.extract.people import batched_units, finished_people
+from exposure.model import Detections, Element, Mention
 
 CHUNK_BYTES = 1 << 20
 # A segment longer than this (an OBX holding a huge Base64 document) is cut: persons and codes
@@ -748,21 +748,12 @@ def _looks_like_id(value: str, min_digits: int = 1) -> bool:
 @reader("hl7")
 def read_hl7(path: Path) -> Extracted:
     """Persons and their elements from every message; free text as text blocks."""
-    batch = Detections()
-    messages = 0
-    text_offset = 0
+    yield from batched_units(_read_messages(path), MESSAGES_PER_BATCH,
+                             "not an HL7 v2 file: no message header (MSH segment) found")  # fmt: skip
+
+
+def _read_messages(path: Path) -> Iterator[tuple[Detections, list[tuple[str, str]]]]:
     for message in iter_messages(path):
-        messages += 1
         interpreter = _MessageReader(message)
         interpreter.read()
-        batch.extend(interpreter.detections())
-        for location, text in interpreter.notes:
-            yield TextBlock(location=location, text=text, offset=text_offset)
-            text_offset += len(text) + 1
-        if messages % MESSAGES_PER_BATCH == 0 and (batch.mentions or batch.elements):
-            yield batch
-            batch = Detections()
-    if messages == 0:
-        raise ExtractError("not an HL7 v2 file: no message header (MSH segment) found")
-    if batch.mentions or batch.elements:
-        yield batch
+        yield interpreter.detections(), interpreter.notes

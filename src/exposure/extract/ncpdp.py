@@ -39,8 +39,8 @@ from exposure.detect.elements.phone import normalise_phone_text
 from exposure.detect.elements.ssn import normalise_ssn
 from exposure.extract.base import Extracted, ExtractError, reader
 from exposure.extract.hl7 import decode_record, iter_records
-from exposure.extract.people import finished_people
-from exposure.model import Detections, Element, Mention, TextBlock
+from exposure.extract.people import batched_units, finished_people
+from exposure.model import Detections, Element, Mention
 
 FIELD_SEPARATOR = "\x1c"
 GROUP_SEPARATOR = "\x1d"
@@ -365,23 +365,15 @@ def iter_transmissions(path: Path) -> Iterator[Transmission]:
 @reader("ncpdp")
 def read_ncpdp(path: Path) -> Extracted:
     """Patients and cardholders of every D.0 transmission in the file."""
-    batch = Detections()
-    count = 0
-    text_offset = 0
+    yield from batched_units(_read_transmissions(path), TRANSMISSIONS_PER_BATCH,
+                             "not an NCPDP D.0 file: no transmission header found")  # fmt: skip
+
+
+def _read_transmissions(path: Path) -> Iterator[tuple[Detections, list[tuple[str, str]]]]:
     for transmission in iter_transmissions(path):
-        count += 1
         interpreter = _TransmissionReader(transmission)
-        batch.extend(interpreter.read())
-        for location, text in interpreter.notes:
-            yield TextBlock(location=location, text=text, offset=text_offset)
-            text_offset += len(text) + 1
-        if count % TRANSMISSIONS_PER_BATCH == 0 and (batch.mentions or batch.elements):
-            yield batch
-            batch = Detections()
-    if count == 0:
-        raise ExtractError("not an NCPDP D.0 file: no transmission header found")
-    if batch.mentions or batch.elements:
-        yield batch
+        found = interpreter.read()
+        yield found, interpreter.notes
 
 
 # ---------------------------------------------------------------- SCRIPT (XML)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from exposure.detect.elements.names import is_fixture_name
-from exposure.model import Detections, Element, Mention
+from exposure.extract.base import ExtractError
+from exposure.model import Detections, Element, Mention, TextBlock
+
+Notes = list[tuple[str, str]]  # (location, free text) a structured record carries, for the text detectors
 
 
 def finished_people(
@@ -33,3 +36,26 @@ def finished_people(
         out.mentions.append(mention)
         out.elements.extend(elements)
     return out
+
+
+def batched_units(
+    units: Iterable[tuple[Detections, Notes]], per_batch: int, empty_reason: str
+) -> Iterator[Detections | TextBlock]:
+    """A structured file's units (messages, transmissions) as Detections every ``per_batch`` units, with
+    their free text as TextBlocks; a file with no unit at all is an ExtractError(``empty_reason``)."""
+    batch = Detections()
+    count = 0
+    text_offset = 0
+    for found, notes in units:
+        count += 1
+        batch.extend(found)
+        for location, text in notes:
+            yield TextBlock(location=location, text=text, offset=text_offset)
+            text_offset += len(text) + 1
+        if count % per_batch == 0 and (batch.mentions or batch.elements):
+            yield batch
+            batch = Detections()
+    if count == 0:
+        raise ExtractError(empty_reason)
+    if batch.mentions or batch.elements:
+        yield batch
