@@ -23,8 +23,8 @@ from exposure.detect.elements.address import split_address
 from exposure.detect.elements.dob import normalise_dob
 from exposure.detect.elements.phone import normalise_phone_text
 from exposure.extract.base import Extracted, ExtractError, reader
-from exposure.extract.people import finished_people
-from exposure.model import Detections, Element, Mention
+from exposure.extract.people import PersonBuilder, finished_people
+from exposure.model import Detections, Mention
 
 # Elements larger than this stay on disk unread (overlays, private blobs): headers are small.
 DEFER_SIZE = "256 KB"
@@ -52,27 +52,13 @@ _MEDICAL_KEYWORDS = (
 _PREGNANCY = {2: "possibly pregnant", 3: "definitely pregnant"}
 
 
-class _Patient:
+class _Patient(PersonBuilder):
     def __init__(self, key: str, location: str, attributes: dict[str, str]) -> None:
-        self.mention = Mention(key=key, location=location, role="patient", attributes=attributes)
-        self.elements: list[Element] = []
-        self.seen: set[tuple[str, str]] = set()
+        super().__init__(Mention(key=key, location=location, role="patient", attributes=attributes), "dicom")
 
-    def add(self, code: str, value: str, column: str) -> None:
-        value = value.strip()
-        if not value or (code, value) in self.seen:
-            return
-        self.seen.add((code, value))
-        self.elements.append(
-            Element(
-                code=code,
-                value=value,
-                location=self.mention.location,
-                mention_key=self.mention.key,
-                column=column,
-                detector=f"dicom.{column}",
-            )
-        )
+    def record(self, code: str, value: str, column: str) -> None:
+        """An element of the header: a DICOM file has one place, so the location is the mention's."""
+        self.add(code, value, self.mention.location, column)
 
 
 def _text(ds: Dataset, keyword: str) -> list[str]:
@@ -99,50 +85,50 @@ def _read_patient(ds: Dataset, patient: _Patient) -> None:
             m.first_name, m.middle_name = name.given_name.strip(), name.middle_name.strip()
             m.last_name, m.suffix = name.family_name.strip(), name.name_suffix.strip()
             m.full_name = " ".join(p for p in (m.first_name, m.middle_name, m.last_name, m.suffix) if p)
-            patient.add("name", m.full_name, "PatientName")
+            patient.record("name", m.full_name, "PatientName")
     for keyword in ("PatientID", "OtherPatientIDs", "MedicalRecordLocator"):
         for value in _text(ds, keyword):
             if _looks_like_id(value):
-                patient.add("medical_record_number", value, keyword)
+                patient.record("medical_record_number", value, keyword)
     for item in ds.get("OtherPatientIDsSequence") or []:
         for value in _text(item, "PatientID"):
             if _looks_like_id(value):
-                patient.add("medical_record_number", value, "OtherPatientIDsSequence")
+                patient.record("medical_record_number", value, "OtherPatientIDsSequence")
     for value in _text(ds, "PatientBirthDate")[:1]:
         birth = normalise_dob(value[:8]) if value[:8].isdigit() else ""
         if birth:
             m.date_of_birth = birth
-            patient.add("date_of_birth", birth, "PatientBirthDate")
+            patient.record("date_of_birth", birth, "PatientBirthDate")
     for value in _text(ds, "PatientAddress")[:1]:
         parts = split_address(value)
         if parts.get("address_line1") or parts.get("city"):
             for key, part in parts.items():
                 setattr(m, key, part)
-        patient.add("address", " ".join(value.split()), "PatientAddress")
+        patient.record("address", " ".join(value.split()), "PatientAddress")
     for value in _text(ds, "PatientTelephoneNumbers"):
         phone = normalise_phone_text(value)
         if phone:
             m.phone = m.phone or phone
-            patient.add("phone", phone, "PatientTelephoneNumbers")
+            patient.record("phone", phone, "PatientTelephoneNumbers")
 
 
 def _read_medical(ds: Dataset, patient: _Patient) -> None:
     for keyword, label in _MEDICAL_KEYWORDS:
         for value in _text(ds, keyword):
-            patient.add("medical_information", f"{label}: {value}"[:MAX_MEDICAL_VALUE], keyword)
+            patient.record("medical_information", f"{label}: {value}"[:MAX_MEDICAL_VALUE], keyword)
     for item in ds.get("ProcedureCodeSequence") or []:
         for value in _text(item, "CodeMeaning"):
-            patient.add(
+            patient.record(
                 "medical_information", f"procedure: {value}"[:MAX_MEDICAL_VALUE], "ProcedureCodeSequence"
             )
     pregnancy = ds.get("PregnancyStatus")
     if pregnancy in _PREGNANCY:
-        patient.add("medical_information", _PREGNANCY[pregnancy], "PregnancyStatus")
+        patient.record("medical_information", _PREGNANCY[pregnancy], "PregnancyStatus")
     if not any(e.code == "medical_information" for e in patient.elements):
         # No description: that an examination took place is itself medical information.
         what = " ".join(_text(ds, "Modality")[:1] + _text(ds, "BodyPartExamined")[:1])
         if what:
-            patient.add("medical_information", f"imaging study: {what}", "Modality")
+            patient.record("medical_information", f"imaging study: {what}", "Modality")
 
 
 def _looks_like_id(value: str) -> bool:

@@ -33,7 +33,7 @@ from exposure.detect.elements.email import normalise_email
 from exposure.detect.elements.phone import normalise_phone_cell, normalise_phone_text
 from exposure.detect.elements.ssn import normalise_ssn
 from exposure.extract.base import Extracted, reader
-from exposure.extract.people import batched_units, finished_people
+from exposure.extract.people import PersonBuilder, batched_units, finished_people
 from exposure.model import Detections, Element, Mention
 
 CHUNK_BYTES = 1 << 20
@@ -408,27 +408,9 @@ def coded(raw: str, enc: Encoding) -> str:
 # ---------------------------------------------------------------- persons of one message
 
 
-@dataclass
-class _Person:
-    mention: Mention
-    elements: list[Element] = field(default_factory=list)
-    seen: set[tuple[str, str]] = field(default_factory=set)
-
-    def add(self, code: str, value: str, location: str, column: str, *, confidence: float = 1.0) -> None:
-        if not value or (code, value) in self.seen:
-            return
-        self.seen.add((code, value))
-        self.elements.append(
-            Element(
-                code=code,
-                value=value,
-                location=location,
-                mention_key=self.mention.key,
-                column=column,
-                confidence=confidence,
-                detector=f"hl7.{column}",
-            )
-        )
+class _Person(PersonBuilder):
+    def __init__(self, mention: Mention) -> None:
+        super().__init__(mention, "hl7")
 
     def set_name(self, name: Name, location: str, column: str) -> None:
         m = self.mention

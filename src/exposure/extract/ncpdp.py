@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element as XmlElement
 from xml.etree.ElementTree import ParseError
@@ -39,7 +39,7 @@ from exposure.detect.elements.phone import normalise_phone_text
 from exposure.detect.elements.ssn import normalise_ssn
 from exposure.extract.base import Extracted, ExtractError, reader
 from exposure.extract.hl7 import decode_record, iter_records
-from exposure.extract.people import batched_units, finished_people
+from exposure.extract.people import PersonBuilder, batched_units, finished_people
 from exposure.model import Detections, Element, Mention
 
 FIELD_SEPARATOR = "\x1c"
@@ -76,30 +76,8 @@ _DIAGNOSIS_QUALIFIERS = {"01": "ICD-9", "02": "ICD-10", "03": "NDCC", "05": "SNO
 # ---------------------------------------------------------------- persons
 
 
-@dataclass
-class _Person:
+class _Person(PersonBuilder):
     """A mention being built, with its elements (deduplicated)."""
-
-    mention: Mention
-    detector_prefix: str
-    elements: list[Element] = field(default_factory=list)
-    seen: set[tuple[str, str]] = field(default_factory=set)
-
-    def add(self, code: str, value: str, location: str, column: str) -> None:
-        value = value.strip()
-        if not value or (code, value) in self.seen:
-            return
-        self.seen.add((code, value))
-        self.elements.append(
-            Element(
-                code=code,
-                value=value,
-                location=location,
-                mention_key=self.mention.key,
-                column=column,
-                detector=f"{self.detector_prefix}.{column}",
-            )
-        )
 
     def set_name(self, first: str, last: str, location: str, column: str, middle: str = "") -> None:
         m = self.mention

@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from exposure.detect.elements.names import is_fixture_name
 from exposure.extract.base import ExtractError
 from exposure.model import Detections, Element, Mention, TextBlock
 
 Notes = list[tuple[str, str]]  # (location, free text) a structured record carries, for the text detectors
+
+
+@dataclass
+class PersonBuilder:
+    """A person a structured reader is building: its mention and its elements, each value once."""
+
+    mention: Mention
+    detector_prefix: str
+    elements: list[Element] = field(default_factory=list)
+    seen: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, code: str, value: str, location: str, column: str, *, confidence: float = 1.0) -> None:
+        value = value.strip()
+        if not value or (code, value) in self.seen:
+            return
+        self.seen.add((code, value))
+        self.elements.append(
+            Element(code=code, value=value, location=location, mention_key=self.mention.key, column=column,
+                    confidence=confidence, detector=f"{self.detector_prefix}.{column}")  # fmt: skip
+        )
 
 
 def finished_people(
