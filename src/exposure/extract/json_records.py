@@ -22,11 +22,10 @@ import ijson
 
 from exposure.extract.base import Extracted, ExtractError, reader
 from exposure.extract.encoding import open_text
+from exposure.extract.flatten import JOINER, MAX_CELL_CHARS, flat_row
 from exposure.extract.spreadsheet import cell_text
 from exposure.model import Table
 
-JOINER = "; "
-MAX_CELL_CHARS = 64 * 1024  # values of one column in one record beyond this are dropped
 MAX_COLUMNS = 2000  # keys used as data (ids as object keys) would otherwise grow columns without end
 OTHER_COLUMN = "_other"  # holds ``key=value`` pairs beyond MAX_COLUMNS so no value is lost
 UNPARSED_COLUMN = "_unparsed"  # NDJSON lines that are not JSON, kept as text to scan
@@ -173,19 +172,7 @@ class _Record:
         self.sizes[leaf] += len(text) + len(JOINER)
 
     def finish(self, index: dict[str, int], context_values: dict[str, str], capped: bool) -> list[str]:
-        row = [""] * self.width
-        other: list[str] = []
-        for leaf, text in context_values.items():
-            row[index[leaf]] = text
-        for leaf, texts in self.values.items():
-            joined = JOINER.join(texts)
-            if leaf in index:
-                row[index[leaf]] = joined
-            elif capped:
-                other.append(f"{leaf}={joined}")
-        if capped:
-            row[-1] = JOINER.join(other)[:MAX_CELL_CHARS]
-        return row
+        return flat_row(self.values, index, context_values, self.width, capped)
 
 
 def _json_text(value: Any) -> str:

@@ -21,10 +21,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from exposure.extract.base import Extracted, ExtractError, reader
+from exposure.extract.flatten import MAX_CELL_CHARS, flat_row
 from exposure.model import Table
 
-JOINER = "; "
-MAX_CELL_CHARS = 64 * 1024
 MAX_COLUMNS = 2000
 OTHER_COLUMN = "_other"
 TEXT = "#text"
@@ -209,7 +208,7 @@ def _rows(
             _store(leaf, payload, record, in_record, context, context_values)  # type: ignore[arg-type]
         if here == record_path and record is not None:
             number += 1
-            yield number, _finish(record, index, context_values, width, capped)
+            yield number, flat_row(record, index, context_values, width, capped, label=_dotted)
             record = None
 
 
@@ -227,25 +226,3 @@ def _store(
             values.append(value[:MAX_CELL_CHARS])
     elif leaf in context:
         context_values[leaf] = value[:MAX_CELL_CHARS]
-
-
-def _finish(
-    record: dict[str, list[str]],
-    index: dict[str, int],
-    context_values: dict[str, str],
-    width: int,
-    capped: bool,
-) -> list[str]:
-    row = [""] * width
-    other = []
-    for leaf, value in context_values.items():
-        row[index[leaf]] = value
-    for leaf, values in record.items():
-        joined = JOINER.join(values)
-        if leaf in index:
-            row[index[leaf]] = joined
-        elif capped:
-            other.append(f"{_dotted(leaf)}={joined}")
-    if capped:
-        row[-1] = JOINER.join(other)[:MAX_CELL_CHARS]
-    return row
