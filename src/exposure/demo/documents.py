@@ -293,6 +293,19 @@ def seven_zip_doc(name: str, members: list[Doc]) -> Doc:
 _CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
+def opendocument_bytes(mimetype: bytes, content: bytes, manifest: bytes) -> bytes:
+    """An OpenDocument package as the standard wants it: ``mimetype`` first and stored, then the XML."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        parts = (("mimetype", mimetype), ("content.xml", content), ("META-INF/manifest.xml", manifest))
+        for member, data in parts:
+            info = _zip_info(member)
+            if member == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
 def fixed_time_zip(data: bytes) -> bytes:
     """Rewrite an Office (OOXML) zip with fixed entry times and fixed core-property dates.
 

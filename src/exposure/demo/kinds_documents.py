@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import html
 import io
-import zipfile
 from xml.sax.saxutils import escape
 
-from exposure.demo.documents import FIXED_ZIP_TIME, Doc, PersonMention, fixed_time_zip
+from exposure.demo.documents import Doc, PersonMention, fixed_time_zip, opendocument_bytes
 from exposure.demo.kinds_office import SCAN_MARGIN, SCAN_SIZE, letter_lines, letter_people
 from exposure.demo.layout import OCEANVIEW_DIR, OCEANVIEW_NAME, Batch, unique_people
 from exposure.demo.people import SEGMENT_OCEANVIEW, Person, full_display, masked_ssn, us_date
@@ -153,20 +152,7 @@ def odt_letter(batch: Batch, person: Person, number: int) -> Doc:
 
 
 def odt_bytes(content: bytes) -> bytes:
-    """The package as OpenDocument wants it: ``mimetype`` first and stored, then the XML parts."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for member, data, method in (
-            ("mimetype", ODT_MIMETYPE, zipfile.ZIP_STORED),
-            ("content.xml", content, zipfile.ZIP_DEFLATED),
-            ("META-INF/manifest.xml", _ODT_MANIFEST, zipfile.ZIP_DEFLATED),
-        ):
-            info = zipfile.ZipInfo(member, date_time=FIXED_ZIP_TIME)
-            info.compress_type = method
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            archive.writestr(info, data)
-    return buffer.getvalue()
+    return opendocument_bytes(ODT_MIMETYPE, content, _ODT_MANIFEST)
 
 
 # ---- PPTX: a slide with a table of members -----------------------------------------------------

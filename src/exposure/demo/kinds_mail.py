@@ -22,6 +22,7 @@ from exposure.demo.layout import (
     STAFF,
     VENDOR_DOMAIN,
     Batch,
+    roster_row,
     unique_people,
 )
 from exposure.demo.people import (
@@ -29,7 +30,6 @@ from exposure.demo.people import (
     SEGMENT_OCEANVIEW,
     Person,
     full_display,
-    phone_as,
     ssn_digits,
     us_date,
 )
@@ -76,22 +76,7 @@ def eml_files(batch: Batch) -> list[Doc]:
 def eml_with_attachment(batch: Batch, in_body: Person, attached: list[Person]) -> Doc:
     table = TableBuilder(ROSTER_COLUMNS, ROSTER_ELEMENTS)
     for person in attached:
-        table.add(
-            {
-                "member_id": batch.member_id(person, "OV"),
-                "first_name": person.first_name,
-                "last_name": person.last_name,
-                "dob": person.date_of_birth.isoformat(),
-                "ssn": person.ssn,
-                "address": person.address_line1,
-                "city": person.city,
-                "state": person.state,
-                "zip": person.postal_code,
-                "email": person.email,
-                "phone": phone_as(person, 1),
-            },
-            person,
-        )
+        table.add(roster_row(batch, person), person)
     attachment = table.doc("members.csv", format="eml-attachment")
     intro = [
         "Hi team,",

@@ -12,7 +12,13 @@ import io
 import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
-from exposure.demo.documents import FIXED_ZIP_TIME, Doc, PersonMention, fixed_time_zip, row_elements
+from exposure.demo.documents import (
+    Doc,
+    PersonMention,
+    fixed_time_zip,
+    opendocument_bytes,
+    row_elements,
+)
 from exposure.demo.layout import OCEANVIEW_DIR, OCEANVIEW_NAME, Batch, unique_people
 from exposure.demo.people import (
     SEGMENT_OCEANVIEW,
@@ -285,20 +291,7 @@ def ods_content(sheets: dict[str, list[str]]) -> bytes:
 
 
 def ods_bytes(content: bytes) -> bytes:
-    """The package as OpenDocument wants it: ``mimetype`` first and stored, then the XML parts."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for member, data, method in (
-            ("mimetype", ODS_MIMETYPE, zipfile.ZIP_STORED),
-            ("content.xml", content, zipfile.ZIP_DEFLATED),
-            ("META-INF/manifest.xml", _ODS_MANIFEST, zipfile.ZIP_DEFLATED),
-        ):
-            info = zipfile.ZipInfo(member, date_time=FIXED_ZIP_TIME)
-            info.compress_type = method
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            archive.writestr(info, data)
-    return buffer.getvalue()
+    return opendocument_bytes(ODS_MIMETYPE, content, _ODS_MANIFEST)
 
 
 # ---- letters: what DOCX, PDF and the scan all say ------------------------------------------

@@ -223,23 +223,25 @@ def member_roster_file(batch: Batch, path: str, people: list[Person], fixtures: 
             }
         )
     for person in people:
-        table.add(
-            {
-                "member_id": batch.member_id(person, "OV"),
-                "first_name": person.first_name,  # no middle name here: a variant the resolver must join
-                "last_name": person.last_name,
-                "dob": person.date_of_birth.isoformat(),
-                "ssn": person.ssn,
-                "address": person.address_line1,
-                "city": person.city,
-                "state": person.state,
-                "zip": person.postal_code,
-                "email": person.email,
-                "phone": phone_as(person, 1),
-            },
-            person,
-        )
+        table.add(roster_row(batch, person), person)
     return table.doc(batch.named(path))
+
+
+def roster_row(batch: Batch, person: Person) -> dict[str, str]:
+    """A person as Oceanview's member roster writes them (ROSTER_COLUMNS)."""
+    return {
+        "member_id": batch.member_id(person, "OV"),
+        "first_name": person.first_name,  # no middle name here: a variant the resolver must join
+        "last_name": person.last_name,
+        "dob": person.date_of_birth.isoformat(),
+        "ssn": person.ssn,
+        "address": person.address_line1,
+        "city": person.city,
+        "state": person.state,
+        "zip": person.postal_code,
+        "email": person.email,
+        "phone": phone_as(person, 1),
+    }
 
 
 def enrollment_zip(batch: Batch, people: list[Person]) -> Doc:
