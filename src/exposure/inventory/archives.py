@@ -493,7 +493,20 @@ class _ScratchFiles:
         return self.folder / f"member-{index}"
 
 
-class _MemberWriter:
+class _WriteOnlySink:
+    """The parts of py7zr's writer interface a write-only sink answers trivially."""
+
+    def read(self, size: int | None = None) -> bytes:
+        return b""
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def flush(self) -> None:
+        return None
+
+
+class _MemberWriter(_WriteOnlySink):
     """Where py7zr writes one member: a scratch file, checked against the limits as bytes arrive."""
 
     def __init__(self, reader: SevenZipReader, index: int):
@@ -526,16 +539,6 @@ class _MemberWriter:
         self.close()
         self._path.unlink(missing_ok=True)
 
-    # The rest of py7zr's writer interface.
-    def read(self, size: int | None = None) -> bytes:
-        return b""
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return 0
-
-    def flush(self) -> None:
-        return None
-
     def size(self) -> int:
         return self._size
 
@@ -566,22 +569,13 @@ class _DiscardFactory:
         return _Discard(self._check_time)
 
 
-class _Discard:
+class _Discard(_WriteOnlySink):
     def __init__(self, check_time: Callable[[], None]):
         self._check_time = check_time
 
     def write(self, data: bytes | bytearray) -> int:
         self._check_time()
         return len(data)
-
-    def read(self, size: int | None = None) -> bytes:
-        return b""
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return 0
-
-    def flush(self) -> None:
-        return None
 
     def size(self) -> int:
         return 0
