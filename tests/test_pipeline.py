@@ -273,3 +273,18 @@ def _mention_columns():
     from exposure.worker import MENTION_COLUMNS
 
     return MENTION_COLUMNS
+
+
+def test_paths_gone_from_the_input_are_forgotten_but_finished_members_kept(tmp_path):
+    from exposure.case.db import open_case
+    from exposure.pipeline import _forget_vanished_paths
+
+    con = open_case(tmp_path / "case")
+    for path in ("a.csv", "gone.csv", "z.zip", "z.zip!m.csv", "y.zip!n.csv"):
+        con.execute(
+            "INSERT INTO paths (root, path, parent, depth, status) VALUES ('/r', ?, '', 0, 'pending')", [path]
+        )
+    _forget_vanished_paths(con, {("/r", "a.csv"), ("/r", "z.zip"), ("/r", "y.zip")}, [("/r", "z.zip!")])
+    assert sorted(r[0] for r in con.execute("SELECT path FROM paths").fetchall()) == [
+        "a.csv", "z.zip", "z.zip!m.csv",
+    ]  # fmt: skip

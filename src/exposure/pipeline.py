@@ -206,18 +206,25 @@ def _forget_vanished_paths(
 ) -> None:
     """Paths recorded by an earlier run that this run's inputs no longer hold (but keep members of
     containers that were not re-opened because they were finished)."""
-    roots = {root for root, _ in seen}
-    if not roots:
+    if not seen:
         return
-    rows = con.execute("SELECT root, path FROM paths").fetchall()
-    gone = [
-        (root, path)
-        for root, path in rows
-        if (root, path) not in seen
-        and not any(root == kr and path.startswith(kp) for kr, kp in kept_prefixes)
-    ]
-    if gone:
-        con.executemany("DELETE FROM paths WHERE root = ? AND path = ?", gone)
+    roots, paths = zip(*seen, strict=True)
+    con.register("seen_paths", pa.table({"root": list(roots), "path": list(paths)}))
+    kept = pa.table(
+        {"root": [r for r, _ in kept_prefixes], "prefix": [p for _, p in kept_prefixes]},
+        schema=pa.schema([("root", pa.string()), ("prefix", pa.string())]),
+    )
+    con.register("kept_prefixes", kept)
+    con.execute(
+        """
+        DELETE FROM paths p
+        WHERE NOT EXISTS (SELECT 1 FROM seen_paths s WHERE s.root = p.root AND s.path = p.path)
+          AND NOT EXISTS (SELECT 1 FROM kept_prefixes k
+                          WHERE k.root = p.root AND starts_with(p.path, k.prefix))
+        """
+    )  # fmt: skip
+    con.unregister("seen_paths")
+    con.unregister("kept_prefixes")
 
 
 def _record_opened_containers(con: duckdb.DuckDBPyConnection, opened: dict[tuple[str, str], str]) -> None:
