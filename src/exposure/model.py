@@ -31,6 +31,26 @@ ELEMENT_CODES: tuple[str, ...] = (
     "online_credentials",
 )
 
+# Each element in plain words, for reports and letters a person reads.
+ELEMENT_PLAIN_WORDS: dict[str, str] = {
+    "name": "name",
+    "ssn": "Social Security number",
+    "itin": "Individual Taxpayer Identification Number",
+    "date_of_birth": "date of birth",
+    "address": "postal address",
+    "phone": "telephone number",
+    "email": "e-mail address",
+    "drivers_license": "driver's license or state ID card number",
+    "passport": "passport number",
+    "financial_account": "bank or other financial account number",
+    "payment_card": "credit or debit card number",
+    "health_insurance_id": "health insurance member or subscriber number",
+    "medical_record_number": "medical record number",
+    "medical_information": "medical information (such as diagnoses, treatment, claims or prescriptions)",
+    "biometric": "biometric data (such as fingerprints, face, voice or retina data)",
+    "online_credentials": "user name or e-mail address with a password or security answer",
+}
+
 # File statuses of files.csv.
 PROCESSED = "processed"
 FAILED = "failed"

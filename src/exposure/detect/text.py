@@ -83,6 +83,8 @@ class _Document:
 
 # Mean OCR word confidence (0-100) under which what was read needs a reviewer's eye.
 LOW_OCR_CONFIDENCE = 60.0
+# Detections less sure than this go to the review queue (a bare number with weak context).
+REVIEW_BELOW = 0.7
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class _Hit:
     start: int  # position in the joined document text
     value: str  # normalised
     extras: dict[str, str]
+    confidence: float
 
 
 def find_candidates(text: str) -> list[tuple[int, int]]:
@@ -115,6 +118,25 @@ def _has_context(text: str, match: re.Match[str], pattern: TextPattern, previous
     return bool(pattern.context.search(before) or (after and pattern.context.search(after)))
 
 
+def _has_negative_context(text: str, match: re.Match[str], pattern: TextPattern) -> bool:
+    """Words right around the candidate saying it is another kind of number ("Order #", "NPI")."""
+    assert pattern.negative_context is not None
+    before = text[max(match.start() - pattern.negative_before, 0) : match.start()]
+    after = text[match.end() : match.end() + pattern.negative_after] if pattern.negative_after else ""
+    return bool(pattern.negative_context.search(before) or (after and pattern.negative_context.search(after)))
+
+
+def _confidence(text: str, match: re.Match[str], pattern: TextPattern, previous_end: int) -> float | None:
+    """The candidate's confidence from its context, or None when its context rules it out."""
+    if pattern.negative_context is not None and _has_negative_context(text, match, pattern):
+        return None
+    if pattern.context is None:
+        return pattern.confidence
+    if _has_context(text, match, pattern, previous_end):
+        return max(pattern.context_confidence, pattern.confidence)
+    return None if pattern.context_required else pattern.confidence
+
+
 def confirm_candidates(text: str, candidates: list[tuple[int, int]]) -> list[_Hit]:
     """Candidates that match exactly, have their context, and pass their family's validator."""
     _database, patterns = compiled_patterns()
@@ -128,7 +150,8 @@ def confirm_candidates(text: str, candidates: list[tuple[int, int]]) -> list[_Hi
             continue
         previous_end = last_end.get(pattern.kind, 0)
         last_end[pattern.kind] = max(previous_end, match.end())
-        if pattern.context is not None and not _has_context(text, match, pattern, previous_end):
+        confidence = _confidence(text, match, pattern, previous_end)
+        if confidence is None:
             continue
         if pattern.accept is not None and not pattern.accept(match):
             continue
@@ -144,7 +167,7 @@ def confirm_candidates(text: str, candidates: list[tuple[int, int]]) -> list[_Hi
             continue  # "Patient Name:" and "Name:" find the same name
         seen.add((pattern.kind, value_start))
         extras = pattern.extras(match) if pattern.extras is not None else {}
-        hits.append(_Hit(pattern, value_start, value, extras))
+        hits.append(_Hit(pattern, value_start, value, extras, confidence))
     return hits
 
 
@@ -205,7 +228,7 @@ def _new_mention(doc: _Document, hit: _Hit, parts: dict[str, str], people: _Peop
             location=location,
             mention_key=key,
             offset=offset,
-            confidence=hit.pattern.confidence,
+            confidence=hit.confidence,
             detector=hit.pattern.name,
             needs_review=mention.needs_review,
         )
@@ -237,9 +260,9 @@ def _attribute(doc: _Document, hit: _Hit, people: _People, out: Detections) -> N
             location=doc.location(hit.start),
             mention_key=mention.key if mention is not None else "",
             offset=doc.offset(hit.start),
-            confidence=hit.pattern.confidence,
+            confidence=hit.confidence,
             detector=hit.pattern.name,
-            needs_review=mention is None or doc.poorly_read(hit.start),
+            needs_review=mention is None or hit.confidence < REVIEW_BELOW or doc.poorly_read(hit.start),
         )
     )
 

@@ -12,7 +12,7 @@ import functools
 import polars as pl
 import usaddress
 
-from exposure.detect.elements import ElementFamily, FieldSpec, synonyms
+from exposure.detect.elements import CONTACT, ElementFamily, FieldSpec, synonyms
 
 # USPS codes of the states, DC and the territories, by code and by name (upper case).
 STATE_CODES: dict[str, str] = {
@@ -124,6 +124,8 @@ _ADDRESS_HEADERS = synonyms(
 
 FAMILY = ElementFamily(
     name="address",
+    codes=("address",),
+    legal_category=CONTACT,
     fields=(
         FieldSpec(
             field="address_full",

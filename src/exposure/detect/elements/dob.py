@@ -13,7 +13,7 @@ import re
 
 import polars as pl
 
-from exposure.detect.elements import ElementFamily, FieldSpec, TextPattern, context_words, synonyms
+from exposure.detect.elements import IDENTITY, ElementFamily, FieldSpec, TextPattern, context_words, synonyms
 
 MAX_AGE_YEARS = 110
 
@@ -140,6 +140,8 @@ def _date_pattern(name: str, scan: str, confirm: str, caseless: bool = False) ->
 
 FAMILY = ElementFamily(
     name="date_of_birth",
+    codes=("date_of_birth",),
+    legal_category=IDENTITY,
     fields=(
         FieldSpec(
             field="date_of_birth",

@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from exposure.detect.elements import ElementFamily, FieldSpec, TextPattern, synonyms
+from exposure.detect.elements import CONTACT, ElementFamily, FieldSpec, TextPattern, synonyms
 
 # A practical address shape (not RFC 5322): what real exports and letters contain.
 EMAIL_SHAPE = r"^[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$"
@@ -29,6 +29,8 @@ def email_expression(column: pl.Expr) -> pl.Expr:
 
 FAMILY = ElementFamily(
     name="email",
+    codes=("email",),
+    legal_category=CONTACT,
     fields=(
         FieldSpec(
             field="email",

@@ -10,7 +10,7 @@ import re
 
 import polars as pl
 
-from exposure.detect.elements import ElementFamily, FieldSpec, TextPattern, synonyms
+from exposure.detect.elements import IDENTITY, ElementFamily, FieldSpec, TextPattern, synonyms
 
 SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr"})
@@ -228,6 +228,8 @@ def _role_from_label(match: re.Match[str]) -> dict[str, str]:
 
 FAMILY = ElementFamily(
     name="name",
+    codes=("name",),
+    legal_category=IDENTITY,
     fields=(
         _name_part("first_name", synonyms("first_name", "first", "fname", "given_name", "forename"), 30),
         _name_part(

@@ -6,7 +6,7 @@ import re
 
 import phonenumbers
 
-from exposure.detect.elements import ElementFamily, FieldSpec, TextPattern, context_words, synonyms
+from exposure.detect.elements import CONTACT, ElementFamily, FieldSpec, TextPattern, context_words, synonyms
 
 REGION = "US"
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension)\s*\d{1,6}\s*$", re.IGNORECASE)
@@ -48,6 +48,8 @@ _PHONE_CONTEXT = context_words(
 
 FAMILY = ElementFamily(
     name="phone",
+    codes=("phone",),
+    legal_category=CONTACT,
     fields=(
         FieldSpec(
             field="phone",

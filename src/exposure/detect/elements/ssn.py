@@ -12,7 +12,14 @@ import re
 
 from stdnum.us import ssn as stdnum_ssn
 
-from exposure.detect.elements import ElementFamily, FieldSpec, TextPattern, context_words, synonyms
+from exposure.detect.elements import (
+    GOVERNMENT_ID,
+    ElementFamily,
+    FieldSpec,
+    TextPattern,
+    context_words,
+    synonyms,
+)
 
 # Numbers printed on sample cards, used in ads, or typed as test data; stdnum accepts these.
 FIXTURE_SSNS = frozenset({"123456789", "078051120", "219099999", "457555462"} | {d * 9 for d in "12345678"})
@@ -67,6 +74,8 @@ _SSN_CONTEXT = context_words(
 
 FAMILY = ElementFamily(
     name="ssn",
+    codes=("ssn",),
+    legal_category=GOVERNMENT_ID,
     fields=(
         FieldSpec(
             field="ssn",
