@@ -8,11 +8,12 @@ separate columns are Polars shape checks.
 from __future__ import annotations
 
 import functools
+import re
 
 import polars as pl
 import usaddress
 
-from exposure.detect.elements import CONTACT, ElementFamily, FieldSpec, synonyms
+from exposure.detect.elements import CONTACT, ElementFamily, FieldSpec, TextPattern, synonyms
 
 # USPS codes of the states, DC and the territories, by code and by name (upper case).
 STATE_CODES: dict[str, str] = {
@@ -102,6 +103,28 @@ def split_address(value: str) -> dict[str, str]:
         "postal_code": tags.get("ZipCode", "").strip(),
     }
 
+
+def normalise_text_address(value: str) -> str:
+    """A postal address found in text (one line, or a letter's address block), on one line, when
+    usaddress finds its street line, city, state and ZIP; "" otherwise."""
+    one_line = ", ".join(" ".join(line.split()) for line in value.splitlines() if line.strip())
+    return one_line if normalise_full_address(one_line) else ""
+
+
+# A street line, an optional second line, then "City, ST 12345": on one line, or as a letter's block.
+_STREET_LINE = r"\d{1,6}[ ][A-Za-z0-9][A-Za-z0-9 .'#-]{2,60}"
+_CITY_LINE = r"[A-Za-z][A-Za-z .'-]{1,40},?[ ][A-Z]{2}[ ]{1,2}\d{5}"
+_TEXT_ADDRESS = TextPattern(
+    name="address.postal",
+    kind="address",
+    scan=rf"{_STREET_LINE}(,[ ]?|\r?\n)([A-Za-z0-9 .#-]{{1,30}}(,[ ]?|\r?\n))?{_CITY_LINE}",
+    confirm=re.compile(
+        rf"(?<![\w-])(?P<value>{_STREET_LINE}(?:,[ ]?|\r?\n)(?:[A-Za-z0-9 .#-]{{1,30}}(?:,[ ]?|\r?\n))?"
+        rf"{_CITY_LINE}(?:-\d{{4}})?)(?![\d-])"
+    ),
+    normalise=normalise_text_address,
+    confidence=0.85,
+)
 
 _ADDRESS_HEADERS = synonyms(
     "address",
@@ -198,4 +221,5 @@ FAMILY = ElementFamily(
             priority=65,
         ),
     ),
+    text_patterns=(_TEXT_ADDRESS,),
 )

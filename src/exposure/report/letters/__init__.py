@@ -1,0 +1,200 @@
+"""Letters: one PDF per person with a mailing address, a mail-merge file, and regulators' form data.
+
+    report/letters/<person_id>.pdf      the notice, from the template of the person's jurisdictions
+    report/letters/mail_merge.csv       one row per letter, for print vendors (masked identifiers only)
+    report/letters/no_address.csv       people with no mailing address: substitute notice or e-mail
+    report/regulator_forms/*.csv        Maine AG form and HHS breach portal fields, filled from the case
+
+Which template: see ``templates.py``. What a letter may show: see ``content.py``
+(never a full SSN, account or card number).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from exposure.config import CaseConfig
+from exposure.report.letters.content import LetterSettings, LetterText, Recipient, letter_text
+from exposure.report.letters.pdf import letter_pdf
+from exposure.report.letters.regulator_forms import hhs_form, maine_form, write_form
+
+__all__ = ["LetterStats", "letter_settings", "write_letters"]
+
+MAIL_MERGE_COLUMNS = [
+    "person_id",
+    "letter_file",
+    "template",
+    "addressee",
+    "salutation",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "is_minor",
+    "elements",
+    "ssn_last4",
+    "jurisdictions",
+]
+# HIPAA media notice: more than 500 residents of a state or jurisdiction (45 CFR 164.406).
+HIPAA_MEDIA_MORE_THAN = 500
+
+
+@dataclass(frozen=True)
+class LetterStats:
+    letters: int
+    no_address: int
+    forms: tuple[Path, ...]
+
+
+def letter_settings(config: CaseConfig) -> LetterSettings:
+    """Letter settings from the case config's ``[letters]`` table, the case name as the organisation."""
+    values = getattr(config, "letters", None) or {}
+    organisation = getattr(config, "organisation", "") or ""
+    return LetterSettings.from_mapping(dict(values), organisation)
+
+
+def _recipients(con: duckdb.DuckDBPyConnection) -> list[Recipient]:
+    rows = con.execute("""
+        SELECT person_id, coalesce(full_name, ''), coalesce(address_line1, ''), coalesce(address_line2, ''),
+               coalesce(city, ''), coalesce(state, ''), coalesce(postal_code, ''), coalesce(elements, ''),
+               coalesce(is_minor, false), coalesce(ssn_last4, '')
+        FROM persons ORDER BY person_id
+    """).fetchall()
+    return [
+        Recipient(
+            pid,
+            name,
+            line1,
+            line2,
+            city,
+            state,
+            postal,
+            tuple(e for e in elements.split(";") if e),
+            bool(minor),
+            last4,
+        )
+        for pid, name, line1, line2, city, state, postal, elements, minor, last4 in rows
+    ]
+
+
+def write_letters(
+    con: duckdb.DuckDBPyConnection,
+    config: CaseConfig,
+    report_dir: Path,
+    person_jurisdictions: Mapping[str, Sequence[str]],
+    settings: LetterSettings | None = None,
+) -> LetterStats:
+    """Write every letter, the mail-merge and no-address lists, and the regulator form data."""
+    settings = settings or letter_settings(config)
+    folder = Path(report_dir) / "letters"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.pdf"):  # a re-run writes exactly the current letters
+        stale.unlink()
+    discovery = getattr(config, "discovery_date", None)
+    recipients = _recipients(con)
+    merged, missing = [], []
+    for recipient in recipients:
+        jurisdictions = list(person_jurisdictions.get(recipient.person_id, ()))
+        if not recipient.has_address:
+            missing.append(recipient)
+            continue
+        letter = letter_text(recipient, jurisdictions, settings, config.breach_date, discovery)
+        name = f"{recipient.person_id}.pdf"
+        (folder / name).write_bytes(letter_pdf(letter))
+        merged.append(_merge_row(recipient, letter, name, jurisdictions))
+    _write_csv(folder / "mail_merge.csv", MAIL_MERGE_COLUMNS, merged)
+    _write_csv(
+        folder / "no_address.csv",
+        ["person_id", "full_name", "reason"],
+        [
+            [r.person_id, r.full_name, "no complete mailing address: substitute notice or e-mail"]
+            for r in missing
+        ],
+    )
+    forms = _write_forms(
+        Path(report_dir) / "regulator_forms", config, settings, recipients, person_jurisdictions, merged
+    )
+    return LetterStats(letters=len(merged), no_address=len(missing), forms=tuple(forms))
+
+
+def _merge_row(
+    recipient: Recipient, letter: LetterText, file_name: str, jurisdictions: list[str]
+) -> list[str]:
+    last4 = f"ending in {recipient.ssn_last4}" if recipient.ssn_last4 and "ssn" in recipient.elements else ""
+    return [
+        recipient.person_id,
+        f"letters/{file_name}",
+        letter.template.name,
+        letter.addressee,
+        letter.salutation,
+        recipient.address_line1,
+        recipient.address_line2,
+        recipient.city,
+        recipient.state,
+        recipient.postal_code,
+        "true" if recipient.is_minor else "false",
+        letter.elements_in_words,
+        last4,
+        ";".join(sorted(jurisdictions)),
+    ]
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _write_forms(
+    folder: Path,
+    config: CaseConfig,
+    settings: LetterSettings,
+    recipients: list[Recipient],
+    person_jurisdictions: Mapping[str, Sequence[str]],
+    merged: list[list[str]],
+) -> list[Path]:
+    discovery: dt.date | None = getattr(config, "discovery_date", None)
+    elements = sorted({e for r in recipients for e in r.elements})
+    written = []
+    maine = [r for r in recipients if "US-ME" in person_jurisdictions.get(r.person_id, ())]
+    if maine:
+        sample = next((row[1] for row in merged if row[8] == "ME"), "")
+        fields = maine_form(
+            settings.organisation,
+            len(recipients),
+            len(maine),
+            elements,
+            config.breach_date,
+            discovery,
+            sample,
+            settings.credit_monitoring,
+        )
+        written.append(write_form(folder / "maine_attorney_general.csv", fields))
+    hipaa = [r for r in recipients if "HIPAA" in person_jurisdictions.get(r.person_id, ())]
+    if hipaa:
+        by_state: dict[str, int] = {}
+        for r in hipaa:
+            by_state[r.state] = by_state.get(r.state, 0) + 1
+        media = sorted(s for s, n in by_state.items() if s and n > HIPAA_MEDIA_MORE_THAN)
+        hipaa_elements = sorted({e for r in hipaa for e in r.elements})
+        role = str(getattr(config, "hipaa_role", "") or "")
+        fields = hhs_form(
+            settings.organisation,
+            role,
+            len(hipaa),
+            hipaa_elements,
+            config.breach_date,
+            discovery,
+            sum(1 for r in hipaa if not r.has_address),
+            media,
+        )
+        written.append(write_form(folder / "hhs_breach_portal.csv", fields))
+    return written
