@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import zipfile
 from pathlib import Path
 
+import pypdfium2
 import pytest
+import python_calamine
 
 from exposure.case.db import open_case
 from exposure.config import CaseConfig, Owner, ValueRule
@@ -79,12 +82,15 @@ def report_dir(tmp_path) -> Path:
     return tmp_path / "case" / "report"
 
 
-def test_write_reports_writes_the_four_files(tmp_path):
+def test_write_reports_writes_every_report(tmp_path):
     con = open_case(tmp_path / "case")
     build_case(con)
     resolve_case(con, CONFIG)
     written = write_reports(con, CONFIG, tmp_path / "out")
-    assert [p.name for p in written] == ["notification_list.csv", "files.csv", "owners.csv", "summary.html"]
+    names = [p.name for p in written]
+    first = ["notification_list.csv", "files.csv", "owners.csv", "jurisdictions.csv", "summary.html"]
+    assert names[:5] == first
+    assert "mail_merge.csv" in names and all(p.exists() for p in written)
     assert not list((tmp_path / "out").glob("*.partial"))
 
 
@@ -106,16 +112,33 @@ def test_notification_list_header_order_and_values(report_dir):
     assert jane["elements"] == "address;date_of_birth;name;ssn"
     assert jane["data_owners"] == "Harbor;Oceanview Life & Annuity"
     assert (jane["source_count"], jane["is_minor"], jane["needs_review"]) == ("2", "false", "false")
-    assert (jane["jurisdictions"], jane["ssn_last4"]) == ("MA", "6789")
-    assert (tim["is_minor"], tim["jurisdictions"], tim["email"]) == ("true", "TX", "tim@example.com")
+    assert (jane["jurisdictions"], jane["ssn_last4"]) == ("US-MA", "6789")
+    assert (tim["is_minor"], tim["jurisdictions"], tim["email"]) == ("true", "US-TX", "tim@example.com")
     assert tim["data_owners"] == "Oceanview Life & Annuity"
     assert (zed["needs_review"], zed["data_owners"], zed["jurisdictions"]) == ("true", "", "")
     assert zed["review_reason"]
 
 
+def report_text(path):
+    """The text a person sees in a report file: PDF pages, spreadsheet cells, zipped members, or the file."""
+    if path.suffix == ".pdf":
+        document = pypdfium2.PdfDocument(str(path))
+        text = "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+        document.close()
+        return text
+    if path.suffix == ".xlsx":
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        sheets = (workbook.get_sheet_by_name(n).to_python() for n in workbook.sheet_names)
+        return "\n".join(",".join(str(c) for c in row) for rows in sheets for row in rows)
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            return "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    return path.read_text(encoding="utf-8")
+
+
 def test_no_full_ssn_in_any_report(report_dir):
-    for path in report_dir.iterdir():
-        text = path.read_text(encoding="utf-8")
+    for path in sorted(p for p in report_dir.rglob("*") if p.is_file()):
+        text = report_text(path)
         for ssn in SSNS:
             assert ssn not in text, path.name
             assert ssn.replace("-", "") not in text, path.name

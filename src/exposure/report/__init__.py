@@ -1,6 +1,8 @@
 """report: the outputs of CONTRACT.md, written from the case database into CASE/report/.
 
-notification_list.csv, files.csv, owners.csv and summary.html. Deterministic:
+notification_list.csv, files.csv, owners.csv, jurisdictions.csv, summary.html,
+letters and regulator form data. The notice engine (``law/``) runs once and
+feeds the list, jurisdictions.csv, the summary and the letters. Deterministic:
 two runs over the same case write byte-identical files.
 """
 
@@ -12,6 +14,9 @@ import duckdb
 
 from exposure.config import CaseConfig
 from exposure.report.files import write_files
+from exposure.report.jurisdictions import write_jurisdictions
+from exposure.report.law import evaluate_case
+from exposure.report.letters import write_letters
 from exposure.report.notification_list import write_notification_list
 from exposure.report.owners import write_owners
 from exposure.report.summary import write_summary
@@ -23,9 +28,14 @@ def write_reports(con: duckdb.DuckDBPyConnection, config: CaseConfig, report_dir
     """Write every report of this slice; return their paths in the order written."""
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    return [
-        write_notification_list(con, config, report_dir),
+    notices = evaluate_case(con, config)
+    written = [
+        write_notification_list(con, config, report_dir, notices),
         write_files(con, config, report_dir),
         write_owners(con, config, report_dir),
+        write_jurisdictions(con, config, report_dir, notices),
         write_summary(con, config, report_dir),
     ]
+    letters = write_letters(con, config, report_dir, notices.person_jurisdictions)
+    written += [report_dir / "letters" / "mail_merge.csv", *letters.forms]
+    return written

@@ -9,7 +9,7 @@ import duckdb
 
 from exposure.config import CaseConfig
 from exposure.report.csvout import write_csv
-from exposure.resolve.standardize import USPS_STATES
+from exposure.report.law import CaseNotices, evaluate_case
 
 FILE_NAME = "notification_list.csv"
 
@@ -25,12 +25,12 @@ COLUMNS = CONTRACT_COLUMNS + EXTRA_COLUMNS
 _BATCH = 50_000
 
 
-def jurisdictions_for(state: str | None) -> str:
-    """For now the state of residence; a later issue derives the jurisdictions from notice laws."""
-    return state if state in USPS_STATES else ""
+def jurisdictions_cell(codes: list[str]) -> str:
+    """Rule codes (US-TX, HIPAA, EU-GDPR ...) whose notice duties the person triggers, sorted."""
+    return ";".join(sorted(codes))
 
 
-def _person_rows(con: duckdb.DuckDBPyConnection) -> Iterator[tuple]:
+def _person_rows(con: duckdb.DuckDBPyConnection, notices: CaseNotices) -> Iterator[tuple]:
     """Persons in list order (last name, first name, person id; people without a name last), in batches."""
     selected = [c for c in COLUMNS if c != "jurisdictions"]
     cursor = con.cursor()
@@ -39,15 +39,18 @@ def _person_rows(con: duckdb.DuckDBPyConnection) -> Iterator[tuple]:
         ORDER BY coalesce(last_name, '') = '', lower(coalesce(last_name, '')),
                  lower(coalesce(first_name, '')), last_name, first_name, person_id
     """)
-    state_at = selected.index("state")
     while batch := cursor.fetchmany(_BATCH):
         for row in batch:
             values = dict(zip(selected, row, strict=True))
-            values["jurisdictions"] = jurisdictions_for(row[state_at])
+            codes = notices.person_jurisdictions.get(values["person_id"], [])
+            values["jurisdictions"] = jurisdictions_cell(codes)
             yield tuple(values[c] for c in COLUMNS)
     cursor.close()
 
 
-def write_notification_list(con: duckdb.DuckDBPyConnection, config: CaseConfig, report_dir: Path) -> Path:
-    del config  # the list is what resolve decided; jurisdictions will need the config
-    return write_csv(Path(report_dir) / FILE_NAME, COLUMNS, _person_rows(con))
+def write_notification_list(
+    con: duckdb.DuckDBPyConnection, config: CaseConfig, report_dir: Path, notices: CaseNotices | None = None
+) -> Path:
+    """Write the list; the jurisdictions column comes from the notice engine (pass ``notices`` to reuse)."""
+    notices = evaluate_case(con, config) if notices is None else notices
+    return write_csv(Path(report_dir) / FILE_NAME, COLUMNS, _person_rows(con, notices))

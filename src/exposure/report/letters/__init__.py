@@ -54,10 +54,9 @@ class LetterStats:
 
 
 def letter_settings(config: CaseConfig) -> LetterSettings:
-    """Letter settings from the case config's ``[letters]`` table, the case name as the organisation."""
-    values = getattr(config, "letters", None) or {}
-    organisation = getattr(config, "organisation", "") or ""
-    return LetterSettings.from_mapping(dict(values), organisation)
+    """Letter settings from the case config's ``[letters]`` table (the case name until it names the
+    organisation)."""
+    return LetterSettings.from_mapping(dict(config.letters), config.name)
 
 
 def _recipients(con: duckdb.DuckDBPyConnection) -> list[Recipient]:
@@ -97,7 +96,7 @@ def write_letters(
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.pdf"):  # a re-run writes exactly the current letters
         stale.unlink()
-    discovery = getattr(config, "discovery_date", None)
+    discovery = config.notice.discovery_date
     recipients = _recipients(con)
     merged, missing = [], []
     for recipient in recipients:
@@ -161,7 +160,7 @@ def _write_forms(
     person_jurisdictions: Mapping[str, Sequence[str]],
     merged: list[list[str]],
 ) -> list[Path]:
-    discovery: dt.date | None = getattr(config, "discovery_date", None)
+    discovery: dt.date | None = config.notice.discovery_date
     elements = sorted({e for r in recipients for e in r.elements})
     written = []
     maine = [r for r in recipients if "US-ME" in person_jurisdictions.get(r.person_id, ())]
@@ -185,7 +184,7 @@ def _write_forms(
             by_state[r.state] = by_state.get(r.state, 0) + 1
         media = sorted(s for s, n in by_state.items() if s and n > HIPAA_MEDIA_MORE_THAN)
         hipaa_elements = sorted({e for r in hipaa for e in r.elements})
-        role = str(getattr(config, "hipaa_role", "") or "")
+        role = config.notice.hipaa_role
         fields = hhs_form(
             settings.organisation,
             role,
