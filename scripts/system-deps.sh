@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages exposure needs (OCR, legacy Office, archive tools) when they are missing.
+# Installs the Debian packages exposure needs (OCR, legacy Office, archive tools, a browser for the
+# report tests) when they are missing.
 # Called by `make setup`; safe to run again. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -8,9 +9,10 @@ declare -A NEED=(
   [tesseract]=tesseract-ocr   # OCR of scans and image-only PDF pages
   [catdoc]=catdoc             # legacy Word .doc
   [unar]=unar                 # RAR archives (through rarfile)
+  [chromium]=chromium         # tests only: renders summary.html headless (screenshot, DOM check)
 )
 # Debian packages that provide data, not a command
-DATA_PACKAGES=(tesseract-ocr-eng)
+DATA_PACKAGES=(tesseract-ocr-eng fonts-dejavu-core)  # fonts: text in chromium's screenshots
 
 missing=()
 for cmd in "${!NEED[@]}"; do

@@ -18,8 +18,10 @@ from exposure.report.jurisdictions import write_jurisdictions
 from exposure.report.law import evaluate_case
 from exposure.report.letters import write_letters
 from exposure.report.notification_list import write_notification_list
+from exposure.report.owner_packages import write_owner_packages
 from exposure.report.owners import write_owners
 from exposure.report.summary import write_summary
+from exposure.report.xlsx import write_notification_xlsx
 
 __all__ = ["write_reports"]
 
@@ -30,11 +32,13 @@ def write_reports(con: duckdb.DuckDBPyConnection, config: CaseConfig, report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     notices = evaluate_case(con, config)
     written = [
-        write_notification_list(con, config, report_dir, notices),
+        write_notification_list(con, config, report_dir, notices),  # first: the xlsx and packages read it
         write_files(con, config, report_dir),
         write_owners(con, config, report_dir),
         write_jurisdictions(con, config, report_dir, notices),
-        write_summary(con, config, report_dir),
+        write_summary(con, config, report_dir, notices.obligations),
+        write_notification_xlsx(con, config, report_dir),
+        *write_owner_packages(con, config, report_dir),
     ]
     letters = write_letters(con, config, report_dir, notices.person_jurisdictions)
     written += [report_dir / "letters" / "mail_merge.csv", *letters.forms]
