@@ -25,6 +25,7 @@ from stdnum import luhn
 from stdnum.us import itin as stdnum_itin
 
 from exposure.demo.people import PeopleFactory, Person, full_display, last_comma_first_mi, phone_as, us_date
+from exposure.detect.elements.biometric import digest
 from exposure.model import ELEMENT_CODES, Detections, Element
 
 # Values that look like elements and must never be reported as one (code they imitate, text).
@@ -49,7 +50,10 @@ _MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"  # CMS: no S, L, O, I, B, Z
 
 @dataclass(frozen=True)
 class Label:
-    """One element a perfect detector reports in a document (or, for a decoy, must not report)."""
+    """One element a perfect detector reports in a document (or, for a decoy, must not report).
+
+    Secrets and biometric templates are labelled by the digest the detector keeps instead of them.
+    """
 
     doc: str
     code: str
@@ -161,7 +165,7 @@ class _Maker:
             account=self.digits(r.choice((10, 11, 12))),
             routing=r.choice(ROUTING_NUMBERS),
             card=self.card(),
-            member_id=r.choice("ABCDEFGHJKMNPRTUWXYZ") * 3 + self.digits(9),
+            member_id=r.choice("ABCDEFGHJKMNPRTUWYZ") * 3 + self.digits(9),  # no "XXX": that reads as a mask
             mbi=self.mbi(),
             mrn=self.digits(8),
             diagnosis=r.choice(DIAGNOSES),
@@ -281,7 +285,7 @@ def _it_ticket(m: _Maker, doc: str, p: Person, v: _Values, out: LabelledSet) -> 
         f"Closed by the help desk.\n"
     )
     _truths(out, doc, p, name=True)
-    out.labels.append(Label(doc, "online_credentials", v.password))
+    out.labels.append(Label(doc, "online_credentials", digest(v.password)))
     return text
 
 
@@ -363,8 +367,8 @@ def _table(m: _Maker, name: str, rows: int, out: LabelledSet) -> None:
             Label(doc, "payment_card", v.card),
             Label(doc, "medical_record_number", v.mrn),
             Label(doc, "medical_information", v.diagnosis[0]),
-            Label(doc, "biometric", v.fingerprint),
-            Label(doc, "online_credentials", v.password),
+            Label(doc, "biometric", digest(v.fingerprint)),
+            Label(doc, "online_credentials", digest(v.password)),
             Label(doc, "ssn", order, decoy=True, note="9-digit order number"),
             Label(doc, "financial_account", v.routing, decoy=True, note="routing number alone"),
             Label(doc, "health_insurance_id", npi, decoy=True, note="provider NPI"),
