@@ -93,6 +93,48 @@ def test_workbook_bytes_are_the_same_each_time(tmp_path):
     assert write_workbook(tmp_path / "b.xlsx", HEADER, ROWS, ["Beta"]).read_bytes() == first
 
 
+def _api_emit(book, sheet, row, values):
+    """The reference: every cell through xlsxwriter's own API (what the workbook's rows must equal)."""
+    for col, index in enumerate(book.keep):
+        value = values[index] if index < len(values) else ""
+        if not value:
+            continue
+        if book.header[col] in xlsx.NUMBER_COLUMNS and value.isdigit():
+            sheet.write_number(row, col, int(value))
+        else:
+            sheet.write_string(row, col, value[: xlsx._MAX_CELL], book.text)
+
+
+TRICKY = ["a\x01b", "_x0041_", "_X00aF_", " lead", "trail ", "\x1c", "tab\t", "\u00a0nbsp", "new\nline", "\n",
+          "a&b<c>d\"e'", "\ufffe\uffff", "\ue000", "a\ue000 b", "x\x00y", "x" * 20_000, "é" * 17_000,
+          "😀" * 17_000, "0042", "٣", "99999999999999999999", "=SUM(A1)", "  ", "Zoë Ñúñez"]  # fmt: skip
+
+
+def test_rows_are_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch):
+    rows = [list(r) for r in ROWS] + [["P9"], [""] * len(HEADER), ["", "", "", "", "", "", "7"]]
+    for i, value in enumerate(TRICKY):
+        for col, name in enumerate(HEADER):
+            row = [*ROWS[i % len(ROWS)]]
+            row[col] = value if name != "data_owners" or len(value) < 30 else "Beta"
+            rows.append(row)
+    owners = ["Acme/West: Clients*", "Beta", "Empty"]
+    cases = {"rows": (HEADER, rows), "none": (HEADER, []), "one column": (["x"], [["1"]])}
+    for case, (header, data) in cases.items():
+        fast = write_workbook(tmp_path / "fast.xlsx", header, data, owners, unowned_sheet=True).read_bytes()
+        with monkeypatch.context() as patch:
+            patch.setattr(xlsx._Book, "row_xml", lambda self, values: values)
+            patch.setattr(xlsx._Book, "emit", _api_emit)
+            api = write_workbook(tmp_path / "api.xlsx", header, data, owners, unowned_sheet=True).read_bytes()
+        assert fast == api, case
+
+
+def test_rich_string_markup_in_a_value_stays_text(tmp_path):
+    # xlsxwriter's constant_memory mode would write a string like this as raw XML; here it is text.
+    row = ["P1", "<r><t>x</t></r>", "", "", "", "", "1", "false", "", "", ""]
+    sheets = read_sheets(write_workbook(tmp_path / "rich.xlsx", HEADER, [row]))
+    assert sheets["All people"][1][1] == "<r><t>x</t></r>"
+
+
 def test_owner_slugs_are_plain_and_unique():
     assert owner_slug("Oceanview Life & Annuity") == "oceanview-life-annuity"
     assert owner_slug("Clínica São José") == "clinica-sao-jose"

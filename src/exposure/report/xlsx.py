@@ -8,13 +8,17 @@ a number and long ids into ``1.23E+15``; values are never read as formulas.
 
 Streams in constant memory (xlsxwriter's ``constant_memory``) and, past Excel's row limit,
 continues a sheet on a next one. Deterministic: fixed document dates, so the same list gives
-the same bytes.
+the same bytes. Fast: each data row's XML is made once, in the bytes xlsxwriter would write for it,
+and written straight into every sheet it goes on (see ``_Book``); the header, formats, widths,
+panes, filters and the package stay xlsxwriter's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import operator
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 import xlsxwriter
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
 
 from exposure.config import CaseConfig
 from exposure.report.notification_list import FILE_NAME as CSV_NAME
@@ -83,30 +89,71 @@ class _Sheet:
         self.part_rows = 0
         return sheet
 
-    def append(self, values: Sequence[str]) -> None:
+    def append(self, row: _Row) -> None:
+        """Add a row made by ``_Book.row_xml``."""
         if self.part_rows == SHEET_ROWS:
             self.book.finish(self.sheet, self.part_rows)
             self.sheet = self._new_part()
         self.part_rows += 1
-        self.book.write_row(self.sheet, self.part_rows, values)
+        self.book.emit(self.sheet, self.part_rows, row)
 
     def close(self) -> None:
         self.book.finish(self.sheet, self.part_rows)
 
 
+class _Pending:
+    """A sheet's data rows not yet in its row file."""
+
+    def __init__(self) -> None:
+        self.xml: list[str] = []
+        self.last_row = -1
+
+
+# A data row ready to write on any sheet at any row number: its <row> element's XML with _ROW_NUMBER where
+# the row number goes, or "" when the row holds no value (xlsxwriter writes no <row> for it then).
+_Row = str
+_ROW_NUMBER = "\x00"  # never in a cell's text: control characters are written as _x0000_ escapes
+_SEP = "\ue000"  # joins a row's values to escape them in one pass: not whitespace, nothing escapes it
+# Anything xlsxwriter would change in an inline string: control characters and literal _xHHHH_ (written as
+# _xHHHH_ escapes), non-characters, XML's & < >.
+_NEEDS_ESCAPE = re.compile("[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]")  # and "_x" (see row_xml)
+_SPACE, _PLAIN, _CLOSE = ' xml:space="preserve">', ">", "</t></is></c>"
+_FLUSH_ROWS = 512  # rows gathered per write to a sheet's row file
+_FAST_MAX = 16_383  # longer strings take xlsxwriter's UTF-16 length check, so the exact path
+
+
+def _escape(text: str) -> str:
+    """What xlsxwriter does to an inline string's text (constant_memory), before the whitespace check."""
+    text = XMLwriter._escape_control_characters(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class _Book:
-    """The workbook, its formats and its header; shared by every sheet."""
+    """The workbook, its formats and its header; shared by every sheet.
+
+    Data rows are not written cell by cell through xlsxwriter's API (some 30 µs a cell): ``row_xml``
+    makes the row's XML once, exactly as xlsxwriter's constant_memory mode writes it (inline strings,
+    the text format's style, numbers without style), and ``emit`` writes it into each sheet's row file
+    at its row number, keeping the sheet's dimensions as the API would. The header goes through the API.
+    tests/test_report_xlsx.py checks the bytes against the API path.
+    """
 
     def __init__(self, path: Path, header: Sequence[str]) -> None:
         self.workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
         self.workbook.set_properties({"created": _FIXED_DATE, "title": "Notification list"})
         self.taken: set[str] = set()
         self.keep = [i for i, column in enumerate(header) if column not in FORBIDDEN_COLUMNS]
+        self.width = len(header)
+        self.pick = operator.itemgetter(*self.keep) if self.keep else (lambda values: ())
         self.header = [header[i] for i in self.keep]
+        self.numbers = frozenset(col for col, name in enumerate(self.header) if name in NUMBER_COLUMNS)
+        self.letters = [xl_col_to_name(col) for col in range(len(self.header))]
         self.text = self.workbook.add_format({"num_format": "@"})
         self.head = self.workbook.add_format(
             {"bold": True, "bg_color": "#DDE5F3", "bottom": 1, "num_format": "@", "valign": "top"}
         )
+        self.text_style: str | None = None  # the text format's style index, taken at the first data row
+        self.pending: dict[object, _Pending] = {}
 
     def prepare(self, sheet) -> None:
         """Widths, text format, header and frozen first row; before any data row (constant memory)."""
@@ -116,18 +163,88 @@ class _Book:
         sheet.freeze_panes(1, 0)
         for col, name in enumerate(self.header):
             sheet.write_string(0, col, name, self.head)
+        if sheet.excel_version != 2007 or sheet.default_row_height != sheet.original_row_height:
+            raise RuntimeError("xlsx: the row XML assumes xlsxwriter's default row attributes")
+
+    def row_xml(self, values: Sequence[str]) -> _Row:
+        """One data row (a notification_list.csv row) as XML for ``emit``."""
+        if self.text_style is None:
+            # Style indexes are handed out on first use; the header's format was used first.
+            self.head._get_xf_index()
+            style = self.text._get_xf_index()
+            self.text_style = style
+            self.cell_open = [
+                f'<c r="{name}{_ROW_NUMBER}" s="{style}" t="inlineStr"><is><t' for name in self.letters
+            ]
+        if len(values) >= self.width:
+            picked = self.pick(values)
+            if len(self.keep) == 1:
+                picked = (picked,)
+        else:
+            picked = tuple(values[i] if i < len(values) else "" for i in self.keep)
+        joined = _SEP.join(picked)
+        cells: Sequence[str] = picked
+        if len(joined) <= _FAST_MAX:
+            if "_x" in joined or _NEEDS_ESCAPE.search(joined):
+                joined = _escape(joined)
+            cells = joined.split(_SEP)
+        if len(cells) != len(picked) or len(joined) > _FAST_MAX:  # a value holds the separator, or is long
+            cells = [self._exact(value) for value in picked]
+        numbers = {}
+        for col in self.numbers:
+            value = picked[col]
+            if value.isdigit():
+                with contextlib.suppress(ValueError):  # a digit that is no number (superscript two): text
+                    numbers[col] = f'<c r="{self.letters[col]}{_ROW_NUMBER}"><v>{int(value):.16G}</v></c>'
+        opened = self.cell_open
+        # A cell is empty exactly when its value is. xml:space="preserve" as xlsxwriter's _preserve_whitespace
+        # (r"^\s" or r"\s$" on the text; re's \s is str.isspace).
+        parts = [
+            numbers.get(col)
+            or f"{opened[col]}{_SPACE if cell[0].isspace() or cell[-1].isspace() else _PLAIN}{cell}{_CLOSE}"
+            for col, cell in enumerate(cells)
+            if cell
+        ]
+        if not parts:
+            return ""
+        return f'<row r="{_ROW_NUMBER}">{"".join(parts)}</row>'
+
+    @staticmethod
+    def _exact(value: str) -> str:
+        """A value's cell text by xlsxwriter's own steps (cut to Excel's limit in UTF-16 units, escapes)."""
+        text = value[:_MAX_CELL]
+        if len(text) > _FAST_MAX and _utf16_len(text) > _MAX_CELL:
+            text = _utf16_truncate(text, _MAX_CELL)
+        return _escape(text)
+
+    def emit(self, sheet, row: int, data: _Row) -> None:
+        if not data:
+            return  # no value: xlsxwriter writes no <row> either
+        pending = self.pending.get(sheet)
+        if pending is None:
+            sheet._write_single_row(row)  # flush what went through the API (the header), as a write would
+            pending = self.pending[sheet] = _Pending()
+        pending.xml.append(data.replace(_ROW_NUMBER, str(row + 1)))
+        pending.last_row = row
+        if len(pending.xml) >= _FLUSH_ROWS:
+            self._flush(sheet, pending)
+
+    @staticmethod
+    def _flush(sheet, pending: _Pending) -> None:
+        sheet.fh.write("".join(pending.xml))
+        pending.xml.clear()
+        # As after the API's own write of the last row. The header spans every column, so the sheet's
+        # dimensions only grow by rows.
+        sheet.previous_row = pending.last_row
+        sheet._check_dimensions(pending.last_row, 0)
 
     def write_row(self, sheet, row: int, values: Sequence[str]) -> None:
-        for col, index in enumerate(self.keep):
-            value = values[index] if index < len(values) else ""
-            if not value:
-                continue
-            if self.header[col] in NUMBER_COLUMNS and value.isdigit():
-                sheet.write_number(row, col, int(value))
-            else:
-                sheet.write_string(row, col, value[:_MAX_CELL], self.text)
+        self.emit(sheet, row, self.row_xml(values))
 
     def finish(self, sheet, rows: int) -> None:
+        pending = self.pending.pop(sheet, None)
+        if pending is not None:
+            self._flush(sheet, pending)
         sheet.autofilter(0, 0, max(rows, 1), len(self.header) - 1)
 
     def close(self) -> None:
@@ -151,16 +268,17 @@ def write_workbook(
     unowned = _Sheet(book, NO_OWNER_SHEET) if unowned_sheet and owners else None
     owners_at = list(header).index("data_owners") if owners and "data_owners" in header else None
     for values in rows:
-        everyone.append(values)
+        row = book.row_xml(values)  # once, for every sheet the row goes on
+        everyone.append(row)
         if owners_at is None:
             continue
         listed = [o for o in values[owners_at].split(";") if o] if owners_at < len(values) else []
         for owner in listed:
             if owner not in by_owner:  # an owner the caller did not name still gets its sheet
                 by_owner[owner] = _Sheet(book, owner)
-            by_owner[owner].append(values)
+            by_owner[owner].append(row)
         if not listed and unowned is not None:
-            unowned.append(values)
+            unowned.append(row)
     for sheet in [everyone, *by_owner.values(), *([unowned] if unowned else [])]:
         sheet.close()
     book.close()
