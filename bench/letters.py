@@ -28,6 +28,7 @@ ELEMENTS = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=2000)
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2], help="process counts to compare")
     args = parser.parse_args()
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
@@ -47,15 +48,30 @@ def main() -> None:
             for pid, _n, _a, _c, state, _z, elements, _m, _l in rows
         }
         config = CaseConfig(name="Bench", breach_date=dt.date(2024, 3, 1))
-        started = time.perf_counter()
-        stats = write_letters(
-            con, config, Path(tmp) / "report", jurisdictions, LetterSettings(organisation="Bench")
-        )
-        seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("| letters | seconds | letters/minute | peak RSS |")
-    print("|---|---|---|---|")
-    print(f"| {stats.letters} | {seconds:.1f} | {stats.letters / seconds * 60:,.0f} | {peak_mb:.0f} MB |")
+        print("| workers | letters | seconds | letters/minute | peak RSS |")
+        print("|---|---|---|---|---|")
+        for workers in args.workers:
+            started = time.perf_counter()
+            stats = write_letters(
+                con,
+                config,
+                Path(tmp) / "report",
+                jurisdictions,
+                LetterSettings(organisation="Bench"),
+                workers=workers,
+            )
+            seconds = time.perf_counter() - started
+            peak_mb = (
+                max(
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                )
+                / 1024
+            )
+            print(
+                f"| {workers} | {stats.letters} | {seconds:.1f} | {stats.letters / seconds * 60:,.0f} "
+                f"| {peak_mb:.0f} MB |"
+            )
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ class PersonMention:
     elements: frozenset[str]
     hard: bool = False  # carries no SSN and no name+DOB: a resolver may fairly miss it
     role: str = ""  # the person's role where the record names one: subscriber, dependent, patient ...
+    variant: str = ""  # how this source writes the person differently (people.VARIANTS), "" for the truth
 
 
 @dataclass
@@ -106,7 +107,9 @@ class TableBuilder:
         self.line = 1
         self.mentions: list[PersonMention] = []
 
-    def add(self, row: dict[str, str], person: Person | None = None, hard: bool = False) -> None:
+    def add(
+        self, row: dict[str, str], person: Person | None = None, hard: bool = False, variant: str = ""
+    ) -> None:
         """Write a row; with ``person`` it is a mention, without it a fixture or a non-person row."""
         values = [row.get(column, "") for column in self.columns]
         if any("\n" in v or "\r" in v for v in values):
@@ -114,7 +117,8 @@ class TableBuilder:
         self.writer.writerow(values)
         self.line += 1
         if person is not None:
-            self.mentions.append(PersonMention(f"row {self.line}", person, self.elements_of(row), hard))
+            mention = PersonMention(f"row {self.line}", person, self.elements_of(row), hard, variant=variant)
+            self.mentions.append(mention)
 
     def elements_of(self, row: dict[str, str]) -> frozenset[str]:
         return row_elements(row, self.element_columns)
@@ -150,8 +154,11 @@ class TextBuilder:
         self.lines.extend(lines)
         return first
 
-    def mention(self, line: int, person: Person, elements: Iterable[str], hard: bool = False) -> None:
-        self.mentions.append(PersonMention(f"line {line}", person, frozenset(elements), hard))
+    def mention(
+        self, line: int, person: Person, elements: Iterable[str], hard: bool = False, variant: str = ""
+    ) -> None:
+        mention = PersonMention(f"line {line}", person, frozenset(elements), hard, variant=variant)
+        self.mentions.append(mention)
 
     def doc(self, name: str) -> Doc:
         return Doc(name, ("\n".join(self.lines) + "\n").encode("utf-8"), list(self.mentions), format="text")

@@ -78,6 +78,7 @@ TRUTH_COLUMNS = [
     "city", "state", "postal_code", "email", "phone", "elements", "data_owners", "is_minor",
     # beyond the brief, so tests can find the tricky people without re-deriving them
     "household_id", "role", "tags",
+    "variant",  # the people.VARIANTS entry some file writes instead of the truth, "" for none
 ]  # fmt: skip
 MENTION_COLUMNS = [
     "path",
@@ -89,6 +90,7 @@ MENTION_COLUMNS = [
     "format",
     "role",
     "needs_password",
+    "variant",  # how this source writes the person differently (people.VARIANTS), "" for the truth
 ]
 EXPECTED_FILE_COLUMNS = ["path", "expected_status", "reason_keyword", "status_with_passwords"]
 
@@ -115,6 +117,7 @@ class PersonTruth:
     unreadable_elements: set[str] = field(default_factory=set)
     unreadable_owners: set[str] = field(default_factory=set)
     readable_mentions: int = 0
+    variant: str = ""  # the person's variant, when some file (readable or not) wrote it
 
 
 def generate_demo(
@@ -229,6 +232,7 @@ def _person_truths(
         for mention in item.doc.mentions:
             truth = truths[mention.person.truth_id]
             mentioned.add(mention.person.truth_id)
+            truth.variant = truth.variant or mention.variant
             if item.readable:
                 truth.elements |= mention.elements
                 truth.owners |= owners
@@ -279,6 +283,7 @@ def _write_truth(path: Path, truths: list[PersonTruth], readable: bool) -> None:
                     p.household_id,
                     p.role,
                     ";".join(sorted(p.tags)),
+                    truth.variant,
                 ]
             )
 
@@ -300,6 +305,7 @@ def _write_mentions(path: Path, walked: list[WalkedDoc]) -> None:
                         item.doc.format,
                         m.role,
                         _bool(item.needs_password),
+                        m.variant,
                     ]
                 )
 

@@ -31,12 +31,19 @@ from exposure.demo.documents import (
     zip_doc,
 )
 from exposure.demo.people import (
+    DOB_MISSING,
+    DOB_SWAP,
+    HYPHENATED,
+    NICKNAME,
+    OLDER_FILE_VARIANTS,
     SEGMENT_LAKESIDE,
     SEGMENT_OCEANVIEW,
     SEGMENT_STAFF,
+    SURNAME_TYPO,
     Household,
     PeopleFactory,
     Person,
+    Written,
     build_population,
     first_last,
     full_display,
@@ -44,9 +51,12 @@ from exposure.demo.people import (
     last_comma_first_mi,
     masked_ssn,
     phone_as,
+    plan_variants,
     short_us_date,
     ssn_digits,
+    truth_written,
     us_date,
+    written_as,
 )
 
 OCEANVIEW_NAME = "Oceanview Life & Annuity"
@@ -83,6 +93,15 @@ class Batch:
     # The newer file kinds (kinds*.py) draw from their own generator, so adding or leaving out a
     # format never changes the bytes of the CSV and text files, nor the next batch's people.
     formats_rng: random.Random = field(default_factory=random.Random)
+    variant_written: set[str] = field(default_factory=set)  # truth ids whose variant a file already wrote
+
+    def spell(self, person: Person, variants: frozenset[str]) -> Written:
+        """How this file writes ``person``: their variant when it is one of ``variants`` and no
+        earlier file wrote it (a variant appears in one source only), else the truth."""
+        if person.variant in variants and person.truth_id not in self.variant_written:
+            self.variant_written.add(person.truth_id)
+            return written_as(person, person.variant)
+        return truth_written(person)
 
     def named(self, path: str) -> str:
         """``a/b.tar.gz`` -> ``a/b_002.tar.gz`` so each batch's files sit beside the others."""
@@ -117,6 +136,7 @@ class Batch:
 def new_batch(index: int, suffix: str, factory: PeopleFactory, size: int, seed: int = 0) -> Batch:
     households = build_population(factory, size)
     assign_segments(households, factory.rng)
+    plan_variants(households, f"{seed}/{index}")  # its own generators: the people stay who they were
     return Batch(
         index,
         suffix,
@@ -166,6 +186,18 @@ def build_batch(batch: Batch, formats: Collection[str] | None = None) -> list[Do
 
 
 # ---- Oceanview: a life insurer --------------------------------------------------
+
+
+# Which variants each file may write: older files (archives of past years) the maiden names and old
+# addresses; current files the nicknames, typos and birth-date slips. A file without an SSN column
+# never drops the birth date, so every variant mention stays linkable.
+MAINFRAME_VARIANTS = frozenset({NICKNAME, SURNAME_TYPO, DOB_MISSING})
+POLICYHOLDER_VARIANTS = frozenset({NICKNAME, SURNAME_TYPO, DOB_MISSING, HYPHENATED})
+PAYROLL_VARIANTS = frozenset({NICKNAME, DOB_MISSING})
+CLAIMS_VARIANTS = frozenset({NICKNAME, SURNAME_TYPO, DOB_SWAP, HYPHENATED})
+ORDERS_VARIANTS = frozenset({NICKNAME, DOB_SWAP})
+CRM_VARIANTS = frozenset({NICKNAME, DOB_SWAP, HYPHENATED})
+NOTE_VARIANTS = frozenset({NICKNAME})
 
 
 def oceanview_files(batch: Batch) -> list[Doc]:
@@ -259,23 +291,25 @@ def enrollment_csv(batch: Batch, name: str, people: list[Person]) -> Doc:
          "street": "address", "home_phone": "phone", "email_address": "email"},
     )  # fmt: skip
     for person in people:
+        written = batch.spell(person, OLDER_FILE_VARIANTS)
         table.add(
             {
                 "subscriber_id": batch.member_id(person, "OV"),
-                "last_name": person.last_name,
-                "first_name": person.first_name,
+                "last_name": written.last_name,
+                "first_name": written.first_name,
                 "middle_name": person.middle_name,
                 "birth_date": us_date(person.date_of_birth),
                 "ssn": person.ssn,
-                "street": person.address_line1,
-                "city": person.city,
-                "st": person.state,
-                "zip": person.postal_code,
+                "street": written.address_line1,
+                "city": written.city,
+                "st": written.state,
+                "zip": written.postal_code,
                 "home_phone": phone_as(person, 0),
                 "email_address": person.email,
                 "relationship": {"primary": "self", "spouse": "spouse"}.get(person.role, "child"),
             },
             person,
+            variant=written.variant,
         )
     return table.doc(name)
 
@@ -314,14 +348,15 @@ def mainframe_extract_file(batch: Batch, people: list[Person]) -> Doc:
         line_end="\r\n",
     )  # fmt: skip
     for person in unique_people(people):
+        written = batch.spell(person, MAINFRAME_VARIANTS)
         table.add(
             {
                 "MBR_ID": batch.member_id(person, "OV"),
-                "LAST_NAME": person.last_name.upper(),
-                "FIRST_NAME": person.first_name.upper(),
+                "LAST_NAME": written.last_name.upper(),
+                "FIRST_NAME": written.first_name.upper(),
                 "MIDDLE_INIT": initial(person.middle_name).upper(),
                 "NAME_SFX": person.suffix.upper(),
-                "BIRTH_DT": person.date_of_birth.strftime("%Y%m%d"),
+                "BIRTH_DT": written.date_of_birth.strftime("%Y%m%d") if written.date_of_birth else "",
                 "SSN": ssn_digits(person),
                 "ADDR_LINE_1": person.address_line1.upper(),
                 "CITY": person.city.upper(),
@@ -329,6 +364,7 @@ def mainframe_extract_file(batch: Batch, people: list[Person]) -> Doc:
                 "ZIP5": person.postal_code,
             },
             person,
+            variant=written.variant,
         )
     return table.doc(batch.named(f"{OCEANVIEW_DIR}/export/members_extract.dat"), encoding="cp1252")
 
@@ -410,15 +446,15 @@ def policyholders_file(batch: Batch, people: list[Person]) -> Doc:
         {"insured_name": "name", "date_of_birth": "date_of_birth", "ssn": "ssn", "mailing_address": "address",
          "email": "email", "phone": "phone"},
     )  # fmt: skip
-    rows = [(p, last_comma_first_mi(p, upper=True)) for p in people]
+    rows = [(p, batch.spell(p, POLICYHOLDER_VARIANTS)) for p in people]
     fixture_at = batch.rng.randint(0, len(rows))
-    rows.insert(fixture_at, (None, "PATIENT, TEST"))
-    for person, name in rows:
+    rows.insert(fixture_at, (None, None))
+    for person, written in rows:
         if person is None:  # a QA row left in production
             table.add(
                 {
                     "policy_number": "LHP-0000000",
-                    "insured_name": name,
+                    "insured_name": "PATIENT, TEST",
                     "date_of_birth": "01/01/1900",
                     "ssn": "078-05-1120",
                     "mailing_address": "1 Test Way",
@@ -431,8 +467,8 @@ def policyholders_file(batch: Batch, people: list[Person]) -> Doc:
         table.add(
             {
                 "policy_number": batch.member_id(person, "LHP-"),
-                "insured_name": name,
-                "date_of_birth": us_date(person.date_of_birth),
+                "insured_name": last_comma_first_mi(written, upper=True),
+                "date_of_birth": us_date(written.date_of_birth) if written.date_of_birth else "",
                 "ssn": person.ssn,
                 "mailing_address": person.address_line1,
                 "city": person.city,
@@ -443,6 +479,7 @@ def policyholders_file(batch: Batch, people: list[Person]) -> Doc:
                 "annual_premium": f"{batch.rng.uniform(300, 9000):.2f}",
             },
             person,
+            variant=written.variant,
         )
     return table.doc(batch.named(f"{LAKESIDE_DIR}/policies/policyholders.csv"))
 
@@ -455,19 +492,21 @@ def history_zip(batch: Batch, people: list[Person]) -> Doc:
          "Address": "address"},
     )  # fmt: skip
     for person in people:
+        written = batch.spell(person, OLDER_FILE_VARIANTS)
         table.add(
             {
                 "Policy No": batch.member_id(person, "LHP-"),
                 "Insured First": f"{person.first_name} {initial(person.middle_name)}".strip(),
-                "Insured Last": person.last_name,
+                "Insured Last": written.last_name,
                 "DOB": person.date_of_birth.isoformat(),
                 "SSN": person.ssn,
-                "Address": person.address_line1,
-                "City": person.city,
-                "State": person.state,
-                "Zip": person.postal_code,
+                "Address": written.address_line1,
+                "City": written.city,
+                "State": written.state,
+                "Zip": written.postal_code,
             },
             person,
+            variant=written.variant,
         )
     inner = zip_doc("2022/policyholders_2022.zip", [table.doc("policyholders_2022.csv")])
     readme = Doc("README.txt", b"Policy history exports, one zip per year. Retention: 7 years.\n")
@@ -482,17 +521,19 @@ def claims_contacts_file(batch: Batch, path: str, people: list[Person]) -> Doc:
          "claimant_email": "email", "claimant_phone": "phone"},
     )  # fmt: skip
     for person in people:
+        written = batch.spell(person, CLAIMS_VARIANTS)
         table.add(
             {
                 "claim_number": f"CLM{batch.rng.randint(10_000_000, 99_999_999)}",
-                "claimant_first": person.first_name,
+                "claimant_first": written.first_name,
                 "claimant_middle": initial(person.middle_name),
-                "claimant_last": person.last_name,
-                "claimant_dob": short_us_date(person.date_of_birth),
+                "claimant_last": written.last_name,
+                "claimant_dob": short_us_date(written.date_of_birth),
                 "claimant_email": person.email,
                 "claimant_phone": phone_as(person, 2),
             },
             person,
+            variant=written.variant,
         )
     return table.doc(batch.named(path))
 
@@ -506,12 +547,13 @@ def orders_file(batch: Batch, people: list[Person]) -> Doc:
          "contact_phone": "phone"},
     )  # fmt: skip
     for person in people:
+        written = batch.spell(person, ORDERS_VARIANTS)
         table.add(
             {
                 "order_number": decoy_nine_digits(batch.rng),
                 "order_date": _recent_date(batch).isoformat(),
-                "customer_name": first_last(person),
-                "customer_dob": person.date_of_birth.isoformat(),
+                "customer_name": first_last(written),
+                "customer_dob": written.date_of_birth.isoformat(),
                 "ship_address": person.address_line1,
                 "ship_city": person.city,
                 "ship_state": person.state,
@@ -521,6 +563,7 @@ def orders_file(batch: Batch, people: list[Person]) -> Doc:
                 "amount": f"{batch.rng.uniform(10, 900):.2f}",
             },
             person,
+            variant=written.variant,
         )
     return table.doc(batch.named(f"{LAKESIDE_DIR}/orders/orders_2023.csv"))
 
@@ -537,7 +580,8 @@ def decoy_nine_digits(rng: random.Random) -> str:
 def case_note_file(batch: Batch, person: Person, number: int) -> Doc:
     text = TextBuilder()
     text.add(f"{LAKESIDE_NAME.upper()} - MEMBER SERVICES NOTE", f"Note ID: CN-2023-{number + 1:05d}")
-    name = first_last(person).upper() if number % 2 else first_last(person)
+    written = batch.spell(person, NOTE_VARIANTS)
+    name = first_last(written).upper() if number % 2 else first_last(written)
     text.add("")  # the patient block is its own paragraph, as the note template prints it
     name_line = text.add(f"Patient: {name}")
     text.add(f"DOB: {us_date(person.date_of_birth)}")
@@ -551,7 +595,7 @@ def case_note_file(batch: Batch, person: Person, number: int) -> Doc:
         "Caller asked to update mailing preferences. Identity verified with date of birth.",
         "No further action needed.",
     )
-    text.mention(name_line, person, elements)
+    text.mention(name_line, person, elements, variant=written.variant)
     policy = batch.member_id(person, "LHP-")
     return text.doc(f"{LAKESIDE_DIR}/notes/{batch.named('2023')}/note_{policy}_{number:03d}.txt")
 
@@ -587,13 +631,20 @@ def hr_files(batch: Batch) -> list[Doc]:
     )
     backup = tar_gz_doc(
         batch.named("hr/backup/hr_2022.tar.gz"),
-        [payroll_file(batch, "hr_2022/payroll_2022.tsv", last_year, fixture=False),
+        [payroll_file(batch, "hr_2022/payroll_2022.tsv", last_year, fixture=False,
+                      variants=OLDER_FILE_VARIANTS),
          dependents_file(batch, "hr_2022/dependents.csv", dependents)],
     )  # fmt: skip
     return [payroll_file(batch, batch.named("hr/payroll_2023.tsv"), current), backup]
 
 
-def payroll_file(batch: Batch, path: str, people: list[Person], fixture: bool = True) -> Doc:
+def payroll_file(
+    batch: Batch,
+    path: str,
+    people: list[Person],
+    fixture: bool = True,
+    variants: frozenset[str] = PAYROLL_VARIANTS,
+) -> Doc:
     table = TableBuilder(
         ["Employee ID", "Employee Name", "Social Security #", "Birth Date", "Department", "Home Address",
          "City", "State", "Zip", "Home Phone", "Annual Salary"],
@@ -613,21 +664,23 @@ def payroll_file(batch: Batch, path: str, people: list[Person], fixture: bool = 
             }
         )
     for person in people:
+        written = batch.spell(person, variants)
         table.add(
             {
                 "Employee ID": batch.member_id(person, "E"),
-                "Employee Name": last_comma_first_mi(person),
+                "Employee Name": last_comma_first_mi(written),
                 "Social Security #": person.ssn,
-                "Birth Date": us_date(person.date_of_birth),
+                "Birth Date": us_date(written.date_of_birth) if written.date_of_birth else "",
                 "Department": batch.rng.choice(["Claims", "Operations", "IT", "Finance", "Client Services"]),
-                "Home Address": person.address_line1,
-                "City": person.city,
-                "State": person.state,
-                "Zip": person.postal_code,
+                "Home Address": written.address_line1,
+                "City": written.city,
+                "State": written.state,
+                "Zip": written.postal_code,
                 "Home Phone": phone_as(person, 0),
                 "Annual Salary": str(batch.rng.randrange(38_000, 140_000, 500)),
             },
             person,
+            variant=written.variant,
         )
     return table.doc(path)
 
@@ -685,15 +738,17 @@ def crm_export_file(batch: Batch, people: list[Person]) -> Doc:
         {"full_name": "name", "birthdate": "date_of_birth", "email": "email", "mobile": "phone"},
     )
     for person in people:
+        written = batch.spell(person, CRM_VARIANTS)
         table.add(
             {
                 "contact_id": f"C-{batch.rng.randint(100_000, 999_999)}",
-                "full_name": full_display(person),
-                "birthdate": short_us_date(person.date_of_birth),
+                "full_name": full_display(written),
+                "birthdate": short_us_date(written.date_of_birth),
                 "email": person.email,
                 "mobile": phone_as(person, 4),
             },
             person,
+            variant=written.variant,
         )
     inner = table.doc("crm_export.csv")
     return gzip_doc(batch.named("exports/crm_export.csv.gz"), inner)

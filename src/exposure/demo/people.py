@@ -3,10 +3,19 @@
 Everything is drawn from one seeded ``random.Random`` and one seeded Faker, so a
 seed always gives the same people. Values are synthetic but valid where the tool
 validates them: SSNs pass python-stdnum, phone numbers use real area codes.
+
+Real breaches write one person differently from file to file, so a share of the
+people get one *variant* (a nickname, a surname typo, a maiden or hyphenated name,
+an old address, a day/month-swapped or missing birth date) that one source writes
+instead of the truth (``plan_variants`` decides who, ``written_as`` spells it). The
+variants come from their own seeded generators: planning them never changes who the
+people are, and every variant stays linkable (a source that writes one also writes
+an SSN, or a birth date with an address, e-mail or phone).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from dataclasses import dataclass, field
@@ -51,6 +60,11 @@ class Person:
     segment: str = ""
     role: str = "primary"  # primary / spouse / child / employee / dependent
     tags: set[str] = field(default_factory=set)  # twin, junior, senior, edge_minor ...
+    sex: str = ""  # F / M: who can have a maiden name
+    variant: str = ""  # the one VARIANTS entry some source writes instead of the truth ("" for none)
+    variant_first_name: str = ""  # the nickname, when variant is NICKNAME
+    variant_last_name: str = ""  # the misspelt, maiden or hyphenated surname
+    old_address: tuple[str, str, str, str] | None = None  # line1, city, state, zip before a move
 
     @property
     def is_minor(self) -> bool:
@@ -174,6 +188,7 @@ class PeopleFactory:
             phone=phone,
             household_id=household_id,
             role=role,
+            sex=sex,
         )
 
     def new_address(self) -> tuple[str, str, str, str]:
@@ -313,11 +328,11 @@ def initial(name: str) -> str:
     return name[:1]
 
 
-def first_last(p: Person) -> str:
+def first_last(p: Person | Written) -> str:
     return f"{p.first_name} {p.last_name}"
 
 
-def full_display(p: Person) -> str:
+def full_display(p: Person | Written) -> str:
     """``Jane A. Smith Jr.``: the way letters address people."""
     parts = [p.first_name]
     if p.middle_name:
@@ -328,7 +343,7 @@ def full_display(p: Person) -> str:
     return " ".join(parts)
 
 
-def last_comma_first_mi(p: Person, upper: bool = False) -> str:
+def last_comma_first_mi(p: Person | Written, upper: bool = False) -> str:
     """``SMITH, JANE A``: payroll and mainframe style."""
     text = f"{p.last_name}{' ' + p.suffix if p.suffix else ''}, {p.first_name}"
     if p.middle_name:
@@ -365,3 +380,182 @@ def us_date(day: dt.date) -> str:
 
 def short_us_date(day: dt.date) -> str:
     return f"{day.month}/{day.day}/{day.year}"
+
+
+# ---- variants: how one source may write a person differently ------------------------
+
+NICKNAME = "nickname"  # Bill for William, Peggy for Margaret
+SURNAME_TYPO = "surname_typo"  # two letters swapped or one dropped, in one source
+MAIDEN_NAME = "maiden_name"  # a married woman under her birth surname, in an older file
+HYPHENATED = "hyphenated_surname"  # a married woman as Maiden-Married
+OLD_ADDRESS = "old_address"  # the address before a move, in an older file
+DOB_SWAP = "dob_day_month_swap"  # 1980-03-07 written as 1980-07-03
+DOB_MISSING = "dob_missing"  # the birth date left blank (the source still writes the SSN)
+VARIANTS: tuple[str, ...] = (
+    NICKNAME, SURNAME_TYPO, MAIDEN_NAME, HYPHENATED, OLD_ADDRESS, DOB_SWAP, DOB_MISSING,
+)  # fmt: skip
+# Variants an older file (an archive of past years) writes; the others appear in current files.
+OLDER_FILE_VARIANTS = frozenset({MAIDEN_NAME, OLD_ADDRESS})
+
+# Common formal first names and the short forms people go by. Every pair is also in the
+# ``nicknames`` package's table, so a resolver using a packaged table can join them.
+NICKNAMES: dict[str, tuple[str, ...]] = {
+    "William": ("Bill", "Will", "Billy"), "Robert": ("Bob", "Rob", "Bobby"), "Richard": ("Rick", "Rich"),
+    "James": ("Jim", "Jimmy"), "John": ("Jack", "Johnny"), "Joseph": ("Joe",), "Thomas": ("Tom",),
+    "Charles": ("Chuck", "Charlie"), "Michael": ("Mike",), "Christopher": ("Chris",),
+    "Daniel": ("Dan", "Danny"), "Matthew": ("Matt",), "Anthony": ("Tony",), "Steven": ("Steve",),
+    "Stephen": ("Steve",), "Edward": ("Ed", "Ted"), "Andrew": ("Andy", "Drew"), "Joshua": ("Josh",),
+    "Jonathan": ("Jon",), "Benjamin": ("Ben",), "Samuel": ("Sam",), "Timothy": ("Tim",),
+    "Gregory": ("Greg",), "Patrick": ("Pat",), "Jeffrey": ("Jeff",), "Kenneth": ("Ken",),
+    "Ronald": ("Ron",), "Donald": ("Don",), "Nicholas": ("Nick",), "Alexander": ("Alex",),
+    "Zachary": ("Zach",), "Gerald": ("Jerry",), "Lawrence": ("Larry",), "Raymond": ("Ray",),
+    "Peter": ("Pete",), "Frederick": ("Fred",), "Douglas": ("Doug",), "Bradley": ("Brad",),
+    "Jacob": ("Jake",), "Nathan": ("Nate",), "David": ("Dave",),
+    "Margaret": ("Peggy", "Maggie", "Meg"), "Elizabeth": ("Liz", "Beth", "Betty"),
+    "Katherine": ("Kate", "Kathy"), "Catherine": ("Cathy",), "Jennifer": ("Jen", "Jenny"),
+    "Patricia": ("Pat", "Patty", "Tricia"), "Susan": ("Sue", "Susie"), "Deborah": ("Deb", "Debbie"),
+    "Rebecca": ("Becky",), "Jessica": ("Jess",), "Christina": ("Tina",), "Christine": ("Chris",),
+    "Kimberly": ("Kim",), "Pamela": ("Pam",), "Barbara": ("Babs", "Barbie"), "Victoria": ("Vicky", "Tori"),
+    "Samantha": ("Sam",), "Alexandra": ("Alex",), "Abigail": ("Abby",), "Cynthia": ("Cindy",),
+    "Dorothy": ("Dot",), "Kathleen": ("Kathy",), "Stephanie": ("Steph",), "Amanda": ("Mandy",),
+    "Melissa": ("Missy",), "Theresa": ("Terry", "Tess"), "Judith": ("Judy",), "Jacqueline": ("Jackie",),
+}  # fmt: skip
+
+# How often each variant is planned for a person it fits (at most one per person). Kept
+# moderate: a good resolver should still reach person recall >= 0.98 and precision >= 0.97.
+VARIANT_SHARES: dict[str, float] = {
+    NICKNAME: 0.35,  # of people whose first name has a short form
+    MAIDEN_NAME: 0.30,  # of married women
+    HYPHENATED: 0.15,  # of married women
+    OLD_ADDRESS: 0.08,
+    SURNAME_TYPO: 0.06,
+    DOB_SWAP: 0.10,  # of people born on a day <= 12 (else the swap is no date)
+    DOB_MISSING: 0.05,
+}
+
+
+@dataclass(frozen=True)
+class Written:
+    """A person as one source writes them: the truth, or the truth with the person's variant."""
+
+    first_name: str
+    middle_name: str
+    last_name: str
+    suffix: str
+    date_of_birth: dt.date | None
+    address_line1: str
+    city: str
+    state: str
+    postal_code: str
+    variant: str = ""  # the VARIANTS entry this spelling carries, "" for the truth
+
+
+def truth_written(p: Person) -> Written:
+    return Written(p.first_name, p.middle_name, p.last_name, p.suffix, p.date_of_birth,
+                   p.address_line1, p.city, p.state, p.postal_code)  # fmt: skip
+
+
+def written_as(p: Person, variant: str) -> Written:
+    """``p`` with ``variant`` applied (the person's own planned values); "" gives the truth."""
+    base = truth_written(p)
+    if variant == NICKNAME:
+        return dataclasses.replace(base, first_name=p.variant_first_name, variant=variant)
+    if variant in (SURNAME_TYPO, MAIDEN_NAME, HYPHENATED):
+        return dataclasses.replace(base, last_name=p.variant_last_name, variant=variant)
+    if variant == OLD_ADDRESS and p.old_address:
+        line1, city, state, postal = p.old_address
+        return dataclasses.replace(
+            base, address_line1=line1, city=city, state=state, postal_code=postal, variant=variant
+        )
+    if variant == DOB_SWAP:
+        born = p.date_of_birth
+        return dataclasses.replace(base, date_of_birth=born.replace(month=born.day, day=born.month),
+                                   variant=variant)  # fmt: skip
+    if variant == DOB_MISSING:
+        return dataclasses.replace(base, date_of_birth=None, variant=variant)
+    return base
+
+
+def plan_variants(households: list[Household], seed: str) -> None:
+    """Give a share of the people one variant (``Person.variant`` and its values), from ``seed`` alone.
+
+    The special people (twins, Jr/Sr, the 18th-birthday pair) keep their truth everywhere: they test
+    the guards against wrong merges, and a variant there would test two things at once.
+    """
+    rng = random.Random(f"variants/{seed}")
+    fake = Faker("en_US")
+    fake.seed_instance(f"variants/{seed}")
+    for household in households:
+        married_women = _married_women(household)
+        for person in household.members:
+            if person.tags or person.is_minor:
+                continue
+            variant = _draw_variant(_fitting_variants(person, person in married_women), rng.random())
+            if variant:
+                _set_variant(person, variant, rng, fake)
+
+
+def _married_women(household: Household) -> list[Person]:
+    couple = [p for p in household.members if p.role in ("primary", "employee", "spouse")]
+    if not any(p.role == "spouse" for p in household.members):
+        return []
+    return [p for p in couple if p.sex == "F"]
+
+
+def _draw_variant(fitting: list[str], roll: float) -> str:
+    """Each fitting variant with its share; when the shares add up past 0.9 they shrink to fit."""
+    total = sum(VARIANT_SHARES[v] for v in fitting)
+    scale = min(1.0, 0.9 / total) if total else 1.0
+    floor = 0.0
+    for variant in fitting:
+        floor += VARIANT_SHARES[variant] * scale
+        if roll < floor:
+            return variant
+    return ""
+
+
+def _fitting_variants(person: Person, married_woman: bool) -> list[str]:
+    """The variants that can apply to ``person``, in the order of VARIANTS."""
+    fitting = [OLD_ADDRESS, SURNAME_TYPO, DOB_MISSING]
+    if person.first_name in NICKNAMES:
+        fitting.append(NICKNAME)
+    if married_woman:
+        fitting += [MAIDEN_NAME, HYPHENATED]
+    if person.date_of_birth.day <= 12 and person.date_of_birth.day != person.date_of_birth.month:
+        fitting.append(DOB_SWAP)
+    return [v for v in VARIANTS if v in fitting]
+
+
+def _set_variant(person: Person, variant: str, rng: random.Random, fake: Faker) -> None:
+    person.variant = variant
+    if variant == NICKNAME:
+        person.variant_first_name = rng.choice(NICKNAMES[person.first_name])
+    elif variant == SURNAME_TYPO:
+        person.variant_last_name = surname_typo(person.last_name, rng)
+    elif variant in (MAIDEN_NAME, HYPHENATED):
+        maiden = fake.last_name()
+        while maiden == person.last_name:
+            maiden = fake.last_name()
+        person.variant_last_name = maiden if variant == MAIDEN_NAME else f"{maiden}-{person.last_name}"
+    elif variant == OLD_ADDRESS:
+        state = (
+            person.state
+            if rng.random() < 0.7
+            else fake.state_abbr(include_territories=False, include_freely_associated_states=False)
+        )
+        person.old_address = (fake.street_address(), fake.city(), state, fake.zipcode_in_state(state))
+
+
+def surname_typo(name: str, rng: random.Random) -> str:
+    """One keying slip inside the name: two neighbouring letters swapped, or a letter dropped.
+
+    Never the first letter (the one people get right), never a hyphen or apostrophe.
+    """
+    spots = [i for i in range(1, len(name) - 1) if name[i].isalpha() and name[i + 1].isalpha()
+             and name[i] != name[i + 1]]  # fmt: skip
+    if not spots:
+        return name + name[-1]  # ``Li`` -> ``Lii``
+    at = rng.choice(spots)
+    if rng.random() < 0.5 or len(name) < 5:
+        return name[:at] + name[at + 1] + name[at] + name[at + 2 :]
+    return name[:at] + name[at + 1 :]
