@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # Element codes of CONTRACT.md. Order is the display order in reports.
 ELEMENT_CODES: tuple[str, ...] = (
@@ -71,6 +75,10 @@ class Table:
     columns: list[str]
     rows: Iterator[tuple[int, list[str]]]
     has_header: bool = True
+    # A fast reader may give the rows as Polars frames instead: string columns ``c0``, ``c1`` ... (one per
+    # column, "" for missing cells) and ``__row`` (the row number). A consumer reads either ``rows`` or
+    # ``frames``, never both (they share one underlying reader).
+    frames: Iterator[pl.DataFrame] | None = None
 
 
 @dataclass
@@ -122,6 +130,19 @@ class Element:
     confidence: float = 1.0
     detector: str = ""
     needs_review: bool = False
+
+
+# Columnar detections (records detect into frames, the worker stores Arrow tables): the columns of the
+# case database's ``mentions`` and ``elements`` tables, in order.
+MENTION_TABLE_COLUMNS: tuple[str, ...] = (
+    "sha256", "mention_key", "location", "role", "full_name", "first_name", "middle_name", "last_name",
+    "suffix", "date_of_birth", "ssn", "ssn_last4", "address_line1", "address_line2", "city", "state",
+    "postal_code", "email", "phone", "attributes", "needs_review",
+)  # fmt: skip
+ELEMENT_TABLE_COLUMNS: tuple[str, ...] = (
+    "sha256", "mention_key", "code", "value", "location", "offset", "column", "confidence", "detector",
+    "needs_review",
+)  # fmt: skip
 
 
 @dataclass

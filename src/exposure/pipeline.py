@@ -371,7 +371,7 @@ class _OutcomeStore:
              for o in batch]
         )  # fmt: skip
         self.con.begin()
-        for table in ("mentions", "elements"):
+        for table in ("mentions", "elements", "document_text"):
             self._insert(table, [getattr(o, f"{table}_rows") for o in processed],
                          [getattr(o, f"{table}_file") for o in processed])  # fmt: skip
         self.con.register("finished", statuses)
@@ -389,7 +389,7 @@ class _OutcomeStore:
         for outcome in batch:
             log.info("%s %s: %s %s", outcome.status, self.path_of(outcome.sha256), outcome.extractor,
                      outcome.reason)  # fmt: skip
-            for name in (outcome.mentions_file, outcome.elements_file):
+            for name in (outcome.mentions_file, outcome.elements_file, outcome.document_text_file):
                 if name:
                     Path(name).unlink(missing_ok=True)
 

@@ -12,24 +12,31 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from exposure.detect import DetectContext, detect_table, detect_text
+from exposure.detect import DetectContext, detect_text
+from exposure.detect.records import TableDetections, detect_table_frames
 from exposure.extract import ExtractError, ReadOptions, reader_for, readers
 from exposure.extract.base import set_read_options, take_notes
 from exposure.masking import mask_text
-from exposure.model import FAILED, PROCESSED, SKIPPED, Detections, Element, Mention, Table, TextBlock
+from exposure.model import (
+    ELEMENT_TABLE_COLUMNS,
+    FAILED,
+    MENTION_TABLE_COLUMNS,
+    PROCESSED,
+    SKIPPED,
+    Detections,
+    Element,
+    Mention,
+    Table,
+    TextBlock,
+)
 
-MENTION_COLUMNS = [
-    "sha256", "mention_key", "location", "role", "full_name", "first_name", "middle_name", "last_name",
-    "suffix", "date_of_birth", "ssn", "ssn_last4", "address_line1", "address_line2", "city", "state",
-    "postal_code", "email", "phone", "attributes", "needs_review",
-]  # fmt: skip
-ELEMENT_COLUMNS = [
-    "sha256", "mention_key", "code", "value", "location", "offset", "column", "confidence", "detector",
-    "needs_review",
-]  # fmt: skip
+MENTION_COLUMNS = list(MENTION_TABLE_COLUMNS)
+ELEMENT_COLUMNS = list(ELEMENT_TABLE_COLUMNS)
+DOCUMENT_TEXT_COLUMNS = ["sha256", "block", "location", "offset", "text"]
 TEXT_BLOCKS_PER_BATCH = 2000
 
 
@@ -62,8 +69,10 @@ class Outcome:
     seconds: float = 0.0
     mentions_file: str = ""  # Parquet spill of a large file's rows ...
     elements_file: str = ""
+    document_text_file: str = ""
     mentions_rows: pa.Table | None = None  # ... or the rows themselves when small
     elements_rows: pa.Table | None = None
+    document_text_rows: pa.Table | None = None
 
 
 def process_file(job: Job) -> Outcome:
@@ -82,6 +91,8 @@ def process_file(job: Job) -> Outcome:
     sink = _ResultSink(job)
     try:
         for item in _batched(reader.read(Path(job.local_path))):
+            if isinstance(item, list):
+                sink.write_text(item)
             detections = _detect(item, DetectContext(owner_value_columns=job.owner_value_columns))
             for found in detections:
                 sink.write(found)
@@ -124,7 +135,7 @@ def _detect(item: Table | list[TextBlock] | Detections, ctx: DetectContext):  # 
     if isinstance(item, Detections):
         return [item]  # formats whose structure says who each value belongs to (X12 loops, HL7 PID)
     if isinstance(item, Table):
-        return detect_table(item, ctx)
+        return detect_table_frames(item, ctx)
     return [detect_text(item, ctx)]
 
 
@@ -133,19 +144,42 @@ class _ResultSink:
     Parquet beside the case once large, so a worker's memory stays bounded on huge files."""
 
     SPILL_ROWS = 100_000
+    SPILL_BYTES = 64 * 1024 * 1024
 
     def __init__(self, job: Job) -> None:
         self.sha256 = job.sha256
         base = Path(job.result_dir) / job.sha256
         self.mentions = 0
         self.elements = 0
+        self.blocks = 0
         self._keys: set[str] = set()
         self._parts = {
             "mentions": _Spool(base.with_suffix(".mentions.parquet"), _MENTION_SCHEMA, self.SPILL_ROWS),
             "elements": _Spool(base.with_suffix(".elements.parquet"), _ELEMENT_SCHEMA, self.SPILL_ROWS),
+            "document_text": _Spool(
+                base.with_suffix(".text.parquet"), _DOCUMENT_TEXT_SCHEMA, self.SPILL_ROWS, self.SPILL_BYTES
+            ),
         }
 
-    def write(self, found: Detections) -> None:
+    def write_text(self, blocks: list[TextBlock]) -> None:
+        """Keep a document's text blocks for later passes over all text (seeded search)."""
+        table = pa.table(
+            {
+                "sha256": pa.array([self.sha256] * len(blocks), pa.string()),
+                "block": pa.array(range(self.blocks, self.blocks + len(blocks)), pa.int32()),
+                "location": pa.array([b.location for b in blocks], pa.string()),
+                "offset": pa.array([b.offset for b in blocks], pa.int64()),
+                "text": pa.array([b.text for b in blocks], pa.string()),
+            },
+            schema=_DOCUMENT_TEXT_SCHEMA,
+        )
+        self.blocks += len(blocks)
+        self._parts["document_text"].add(table)
+
+    def write(self, found: Detections | TableDetections) -> None:
+        if isinstance(found, TableDetections):
+            self._write_frames(found)
+            return
         self._keep_keys_unique(found.mentions)
         if found.mentions:
             self._parts["mentions"].add(_mentions_table(self.sha256, found.mentions))
@@ -153,6 +187,21 @@ class _ResultSink:
         if found.elements:
             self._parts["elements"].add(_elements_table(self.sha256, found.elements))
             self.elements += len(found.elements)
+
+    def _write_frames(self, found: TableDetections) -> None:
+        """Records' detections go to Arrow whole: no Python object per row."""
+        mentions, elements = found.mentions, found.elements
+        keys = mentions["mention_key"].to_list()
+        if not self._keys.isdisjoint(keys):
+            mentions, elements = _renamed_repeated_keys(mentions, elements, self._keys)
+            keys = mentions["mention_key"].to_list()
+        self._keys.update(keys)
+        if mentions.height:
+            self._parts["mentions"].add(_with_sha256(mentions, self.sha256, _MENTION_SCHEMA))
+            self.mentions += mentions.height
+        if elements.height:
+            self._parts["elements"].add(_with_sha256(elements, self.sha256, _ELEMENT_SCHEMA))
+            self.elements += elements.height
 
     def _keep_keys_unique(self, mentions: list[Mention]) -> None:
         """A mention key names one person in the file; a reader that repeats one gets '#2', '#3'..."""
@@ -168,6 +217,7 @@ class _ResultSink:
         outcome.mentions, outcome.elements = self.mentions, self.elements
         outcome.mentions_file, outcome.mentions_rows = self._parts["mentions"].close()
         outcome.elements_file, outcome.elements_rows = self._parts["elements"].close()
+        outcome.document_text_file, outcome.document_text_rows = self._parts["document_text"].close()
         return outcome
 
     def discard(self) -> None:
@@ -176,16 +226,18 @@ class _ResultSink:
 
 
 class _Spool:
-    def __init__(self, path: Path, schema: pa.Schema, spill_rows: int) -> None:
-        self.path, self.schema, self.spill_rows = path, schema, spill_rows
+    def __init__(self, path: Path, schema: pa.Schema, spill_rows: int, spill_bytes: int = 1 << 62) -> None:
+        self.path, self.schema, self.spill_rows, self.spill_bytes = path, schema, spill_rows, spill_bytes
         self.tables: list[pa.Table] = []
         self.rows = 0
+        self.bytes = 0
         self.writer: pq.ParquetWriter | None = None
 
     def add(self, table: pa.Table) -> None:
         self.tables.append(table)
         self.rows += table.num_rows
-        if self.rows >= self.spill_rows:
+        self.bytes += table.nbytes
+        if self.rows >= self.spill_rows or self.bytes >= self.spill_bytes:
             self._spill()
 
     def _spill(self) -> None:
@@ -193,7 +245,7 @@ class _Spool:
             self.writer = pq.ParquetWriter(self.path, self.schema)
         for table in self.tables:
             self.writer.write_table(table)
-        self.tables, self.rows = [], 0
+        self.tables, self.rows, self.bytes = [], 0, 0
 
     def close(self) -> tuple[str, pa.Table | None]:
         """(Parquet file, '' if none) and the rows kept in memory (None if none)."""
@@ -220,6 +272,34 @@ _ELEMENT_SCHEMA = pa.schema(
         for c in ELEMENT_COLUMNS
     ]
 )  # fmt: skip
+
+
+_DOCUMENT_TEXT_SCHEMA = pa.schema(
+    [("sha256", pa.string()), ("block", pa.int32()), ("location", pa.string()), ("offset", pa.int64()),
+     ("text", pa.string())]
+)  # fmt: skip
+
+
+def _with_sha256(frame: pl.DataFrame, sha256: str, schema: pa.Schema) -> pa.Table:
+    table = frame.with_columns(pl.lit(sha256).alias("sha256")).select(schema.names).to_arrow()
+    return table.cast(schema)
+
+
+def _renamed_repeated_keys(
+    mentions: pl.DataFrame, elements: pl.DataFrame, taken: set[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A reader that repeats row keys in one file (two tables of one name): '#2', '#3' ... as for objects."""
+    renamed: dict[str, str] = {}
+    new_keys = set()
+    for key in mentions["mention_key"].to_list():
+        if key in taken or key in new_keys:
+            n = 2
+            while f"{key}#{n}" in taken or f"{key}#{n}" in new_keys:
+                n += 1
+            renamed[key] = f"{key}#{n}"
+        new_keys.add(renamed.get(key, key))
+    rename = pl.col("mention_key").replace(renamed)
+    return mentions.with_columns(rename), elements.with_columns(rename)
 
 
 def _mentions_table(sha256: str, mentions: list[Mention]) -> pa.Table:

@@ -120,6 +120,21 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+# Tables added after a schema version was released: created on every open, so older cases of the same
+# version gain them (nothing else changes for them).
+ADDITIVE_SCHEMA = """
+-- The text of every document read as text, block by block (a page, a paragraph, a mail body): later
+-- passes (seeded search for people already known) read it here instead of reading the files again.
+CREATE TABLE IF NOT EXISTS document_text (
+    sha256      VARCHAR NOT NULL,
+    block       INTEGER NOT NULL,   -- 0-based order of the block in its document
+    location    VARCHAR NOT NULL,   -- where a reviewer finds it: 'page 3', 'line 40'
+    "offset"    BIGINT NOT NULL,    -- character offset of the block in the whole document
+    text        VARCHAR NOT NULL
+);
+"""
+
+
 def db_path(case_dir: Path) -> Path:
     return Path(case_dir) / DB_NAME
 
@@ -151,4 +166,5 @@ def open_case(case_dir: Path, create: bool = True) -> duckdb.DuckDBPyConnection:
     else:
         con.execute(SCHEMA)
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    con.execute(ADDITIVE_SCHEMA)
     return con

@@ -176,6 +176,9 @@ def classify_column(
     candidates = header_candidates(base) if base else ()
     if not candidates and person:
         person, role, candidates = "", "", header_candidates(tokens)
+    elif base != tokens and not person:
+        # The dropped word may be part of the meaning: "member_id", "subscriber_number", "user_name".
+        candidates = tuple(dict.fromkeys((*candidates, *_header_index().get("_".join(tokens), ()))))
     sample = sample.str.strip_chars()
     sample = sample.filter(sample.str.len_chars() > 0)
     if candidates:
@@ -238,17 +241,28 @@ def _column(rows: Sequence[Sequence[str]], i: int) -> pl.Series:
 
 
 def validate_batch(plans: Sequence[ColumnPlan], rows: Sequence[Sequence[str]]) -> list[pl.Series]:
+    """:func:`validate_frame` for a batch given as Python rows."""
+    indexes = sorted({plan.index for plan in plans})
+    frame = pl.DataFrame({f"c{i}": _column(rows, i) for i in indexes})
+    return validate_frame(plans, frame)
+
+
+def validate_frame(
+    plans: Sequence[ColumnPlan], frame: pl.DataFrame, memory: dict[int, ValueMemory] | None = None
+) -> list[pl.Series]:
     """For each plan, the batch's normalised values (None where empty, invalid, or taken by an earlier plan
-    of the same column), row-aligned."""
+    of the same column), row-aligned. ``frame`` holds column ``index`` as string column ``c{index}``.
+    ``memory`` (one per table, kept across its batches) remembers normalised values by plan number."""
     results: list[pl.Series] = []
-    raw_by_index: dict[int, pl.Series] = {}
     taken_by_index: dict[int, pl.Series] = {}
-    for plan in plans:
+    for number, plan in enumerate(plans):
         i = plan.index
-        raw = raw_by_index.get(i)
-        if raw is None:
-            raw = raw_by_index[i] = _column(rows, i)
-        values = normalise_series(plan.spec, raw)
+        name = f"c{i}"
+        raw = frame[name] if name in frame.columns else pl.Series(name, [""] * frame.height, dtype=pl.String)
+        if memory is None:
+            values = normalise_series(plan.spec, raw)
+        else:
+            values = memory.setdefault(number, ValueMemory(plan.spec)).normalise(raw)
         taken = taken_by_index.get(i)
         if taken is not None:
             values = pl.select(pl.when(~taken).then(values)).to_series()
@@ -257,3 +271,48 @@ def validate_batch(plans: Sequence[ColumnPlan], rows: Sequence[Sequence[str]]) -
             taken_by_index[i] = values.is_not_null()
         results.append(values)
     return results
+
+
+class ValueMemory:
+    """Normalised values of one column, remembered across the batches of a table.
+
+    Dates of birth, names, cities and ZIP codes repeat across a big table (there are only about 40,000
+    birth dates in a century), so each distinct value is normalised once per table, not once per batch.
+    A column whose values turn out not to repeat (SSNs, e-mails) is then normalised directly, without
+    the bookkeeping.
+    """
+
+    MAX_VALUES = 250_000
+    MIN_REPEATS = 0.2  # share of a batch's distinct values already known, below which memory is dropped
+
+    def __init__(self, spec: FieldSpec) -> None:
+        self.spec = spec
+        self.known: pl.DataFrame | None = None
+        self.remember = True
+
+    def normalise(self, values: pl.Series) -> pl.Series:
+        values = values.cast(pl.String)
+        if not self.remember:
+            return _normalise_directly(self.spec, values)
+        distinct = values.unique()
+        if self.known is not None:
+            fresh_values = distinct.filter(~distinct.is_in(self.known["v"].implode()))
+            repeats = 1 - fresh_values.len() / max(distinct.len(), 1)
+            distinct = fresh_values
+        else:
+            repeats = 1.0
+        if distinct.len():
+            fresh = pl.DataFrame({"v": distinct, "n": normalise_series(self.spec, distinct)})
+            self.known = fresh if self.known is None else pl.concat([self.known, fresh])
+        assert self.known is not None
+        result = values.replace_strict(self.known["v"], self.known["n"], default=None, return_dtype=pl.String)
+        if self.known.height > self.MAX_VALUES or repeats < self.MIN_REPEATS:
+            self.known, self.remember = None, False  # they do not repeat (enough)
+        return result
+
+
+def _normalise_directly(spec: FieldSpec, values: pl.Series) -> pl.Series:
+    """Every value normalised where it stands (for values that rarely repeat)."""
+    if spec.polars_normalise is not None:
+        return pl.select(spec.polars_normalise(pl.lit(values))).to_series().alias(values.name)
+    return normalise_series(spec, values)
