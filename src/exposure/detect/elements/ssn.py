@@ -4,6 +4,11 @@ Validity comes from ``stdnum.us.ssn`` (area 000/666/9xx, group 00 and serial
 0000 rejected, plus its blacklist of published numbers). On top of it we
 reject well-known fixtures that stdnum accepts (123-45-6789, 111-11-1111 ...):
 CONTRACT.md says obvious test data are not people.
+
+A ``TIN`` / ``Taxpayer ID`` column holds whatever tax number the person has:
+its values decide. SSN-shaped values that stdnum accepts are SSNs; 9xx values
+are ITINs (``itin.py`` reads the same headers); ``12-3456789`` is an employer
+number (EIN) of a business, not a person, and is read as nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +28,41 @@ from exposure.detect.elements import (
 
 # Numbers printed on sample cards, used in ads, or typed as test data; stdnum accepts these.
 FIXTURE_SSNS = frozenset({"123456789", "078051120", "219099999", "457555462"} | {d * 9 for d in "12345678"})
+
+SSN_HEADERS = synonyms(
+    "ssn",
+    "social_security_number",
+    "social_security",
+    "ss_number",
+    "ssn_number",
+    "socsec",
+    "social_security_no",
+    "soc_sec_no",
+    "soc_sec_num",
+    "ss_num",
+    "ss_no",
+    "social_sec_no",
+    "ssn_tin",
+    "tin_ssn",
+    "ssn_itin",
+    "ssn_or_itin",
+    "ssn_or_tin",
+    "ssn_tax_id",
+)
+# Tax-number headers whose values may be an SSN, an ITIN or a business's EIN.
+TIN_HEADERS = synonyms(
+    "tin",
+    "tin_number",
+    "taxpayer_id",
+    "taxpayer_id_number",
+    "taxpayer_identification_number",
+    "tax_id",
+    "tax_id_number",
+    "tax_identification_number",
+    "tax_number",
+    "taxid",
+    "us_tin",
+)
 
 _SEPARATORS = re.compile(r"[\s-]")
 _MASKED = re.compile(r"^(?:[*xX#]{3}[- ]?[*xX#]{2}[- ]?|[*xX#]{5})(\d{4})$")
@@ -68,6 +108,27 @@ def last4_from_phrase(value: str) -> str:
     return "".join(_DIGITS.findall(value))[-4:]
 
 
+def directly_labelled(*words: str) -> re.Pattern[str]:
+    """A regex for a label that directly precedes a number (``Order #:`` ``Claim No.`` ``NPI``).
+
+    Used as negative context: it must end the text before the candidate, so a label
+    further back ("Claim for John Smith, SSN 536-90-4399") does not count.
+    """
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+    return re.compile(
+        rf"(?<![A-Za-z])(?:{alternatives})\s*(?:no\.?|num\.?|number|nbr|id|#)?\s*[:#=.-]?\s*$", re.IGNORECASE
+    )
+
+
+# Labels of business and reference numbers (CONTRACT: not elements), shared by the identifier families.
+BUSINESS_NUMBER_LABELS: tuple[str, ...] = (
+    "order", "purchase order", "po", "invoice", "tracking", "confirmation", "reference", "ref", "policy",
+    "claim", "ticket", "case", "serial", "s/n", "sku", "part", "model", "item", "lot", "receipt",
+    "transaction", "txn", "reservation", "booking", "voucher", "routing", "aba", "npi", "ein", "fein",
+    "employer id", "member id", "group", "phone", "fax", "account", "acct",
+)  # fmt: skip
+_NOT_AN_SSN_LABEL = directly_labelled(*BUSINESS_NUMBER_LABELS)
+
 _SSN_CONTEXT = context_words(
     "ssn", "ssn#", "ss#", "s.s.n", "s.s.n.", "social security", "soc sec", "social sec", "ss no", "ss number"
 )
@@ -80,24 +141,21 @@ FAMILY = ElementFamily(
         FieldSpec(
             field="ssn",
             element="ssn",
-            headers=synonyms(
-                "ssn",
-                "social_security_number",
-                "social_security",
-                "ss_number",
-                "ssn_number",
-                "socsec",
-                "social_security_no",
-                "soc_sec_no",
-                "soc_sec_num",
-                "ss_num",
-                "ss_no",
-                "social_sec_no",
-            ),
+            headers=SSN_HEADERS,
             normalise=normalise_ssn_cell,
             shape=r"^(?:\d{3}[- ]?\d{2}[- ]?\d{4}|\d{7,8})$",
             headerless_shape=r"^\d{3}-\d{2}-\d{4}$",
             priority=10,
+        ),
+        FieldSpec(
+            # A TIN column: SSN-shaped values only (an EIN is written 12-3456789), and no zero padding:
+            # seven or eight digits there may as well be a business number that lost its zero.
+            field="ssn",
+            element="ssn",
+            headers=TIN_HEADERS,
+            normalise=normalise_ssn,
+            shape=r"^(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{9})$",
+            priority=12,
         ),
         FieldSpec(
             field="ssn_last4",
@@ -129,6 +187,7 @@ FAMILY = ElementFamily(
             scan=r"\d{3}-\d{2}-\d{4}",
             confirm=re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-]|\.\d)"),
             normalise=normalise_ssn,
+            negative_context=_NOT_AN_SSN_LABEL,
             confidence=0.95,
         ),
         TextPattern(
@@ -137,6 +196,7 @@ FAMILY = ElementFamily(
             scan=r"\d{3} \d{2} \d{4}",
             confirm=re.compile(r"(?<![\d-])(?<!\d )\d{3} \d{2} \d{4}(?![\d-]| \d)"),
             normalise=normalise_ssn,
+            negative_context=_NOT_AN_SSN_LABEL,
             confidence=0.85,
         ),
         TextPattern(
@@ -147,6 +207,7 @@ FAMILY = ElementFamily(
             confirm=re.compile(r"(?<![\d-])\d{9}(?![\d-]|\.\d)"),
             normalise=normalise_ssn,
             context=_SSN_CONTEXT,
+            negative_context=_NOT_AN_SSN_LABEL,
             confidence=0.85,
         ),
         TextPattern(
@@ -169,6 +230,30 @@ FAMILY = ElementFamily(
             ),
             normalise=last4_from_phrase,
             caseless=True,
+            confidence=0.9,
+        ),
+        TextPattern(
+            # "last four digits of your Social Security number: 6789" / "(6789)" / "are 6789"
+            name="ssn.last_four_of",
+            kind="ssn_last4",
+            scan=r"last (4|four) (digits )?of (your |the |his |her )?(ssn|social security( number)?|ss#)",
+            confirm=re.compile(
+                r"last (?:4|four) (?:digits )?of (?:your |the |his |her )?"
+                r"(?:ssn|social security(?: number)?|ss#)(?: (?:are|is))?\s*[:#(]?\s*\d{4}(?!\d)",
+                re.IGNORECASE,
+            ),
+            normalise=last4_from_phrase,
+            caseless=True,
+            confidence=0.9,
+        ),
+        TextPattern(
+            # "SSN: XXXXX6789", "SSN *****6789"
+            name="ssn.masked_compact",
+            kind="ssn_last4",
+            scan=r"[*Xx#]{5}\d{4}",
+            confirm=re.compile(r"(?<![\w*#])[*Xx#]{5}\d{4}(?!\d)"),
+            normalise=last4_from_masked,
+            context=_SSN_CONTEXT,
             confidence=0.9,
         ),
     ),
