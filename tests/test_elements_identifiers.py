@@ -587,3 +587,29 @@ def test_a_generic_account_column_counts_only_beside_a_valid_routing_number(valu
     accounts = {e.location for e in found.elements if e.code == "financial_account"}
     assert accounts == {"row 2", "row 4", "row 6"}
     assert not any(e.value in {r[3] for r in rows if r[3]} for e in found.elements)
+
+
+def test_the_whole_column_ssn_check_agrees_with_stdnum_value_by_value() -> None:
+    import random
+
+    import polars as pl
+
+    from exposure.detect.elements.ssn import FIXTURE_SSNS, normalise_ssn_cell, ssn_column_expression
+
+    rng = random.Random(5)
+    values = [
+        f"{rng.randint(0, 999):03d}-{rng.randint(0, 99):02d}-{rng.randint(0, 9999):04d}" for _ in range(20000)
+    ]
+    values += [str(rng.randint(0, 99_999_999)) for _ in range(5000)]  # spreadsheet numbers, zeros lost
+    values += [
+        "000-12-3456",
+        "666-12-3456",
+        "900-12-3456",
+        "123-00-4567",
+        "123-45-0000",
+        *FIXTURE_SSNS,
+        " 536 90 4399 ",
+    ]
+    expected = [normalise_ssn_cell(v.strip()) or None for v in values]
+    got = pl.DataFrame({"v": values}).select(ssn_column_expression(pl.col("v"))).to_series().to_list()
+    assert got == expected

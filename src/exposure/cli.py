@@ -28,6 +28,7 @@ from exposure.config import CaseConfig, ConfigError, load_config, parse_config
 from exposure.extract import ReadOptions
 from exposure.masking import MaskingFilter, mask_text
 from exposure.pipeline import Progress, ScanStats, report, resolve, scan
+from exposure.resolve.review import review_app
 
 app = typer.Typer(
     help="Find every person in a copy of breached data, what was exposed, and which notices are owed.",
@@ -259,6 +260,10 @@ def demo(
 def version() -> None:
     """Print the version."""
     print(__version__)
+
+
+# exposure review list|show|merge|split|undo: reviewer decisions kept by every later resolve.
+app.add_typer(review_app, name="review")
 
 
 def main() -> None:

@@ -59,7 +59,7 @@ _OTHER_PERSON_PREFIXES: dict[str, str] = {
 _NOT_A_PERSON_TOKENS = _words(
     """provider physician doctor prescriber employer company facility agent broker pharmacy vendor payer
     insurer carrier clinic hospital practice emergency referring rendering attending npi plan group order
-    invoice policy claim ticket contract reference ref confirmation tracking transaction txn routing sku
+    invoice policy claim ticket contract reference ref confirmation tracking transaction txn sku
     item product batch case check po"""
 )
 

@@ -8,7 +8,9 @@ gives the same persons and person ids whatever order it was inserted in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import time
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -19,11 +21,14 @@ from exposure.resolve.standardize import build_standardized_mentions
 
 __all__ = ["ResolveStats", "resolve_case"]
 
+log = logging.getLogger(__name__)
+
 _TEMP_TABLES = (
     "std_mentions", "linked", "ssn_groups", "link_groups", "strong_clusters", "weak_mentions",
     "weak_contacts", "strong_contacts", "weak_clusters", "mention_persons", "pm", "best_name",
     "best_dob", "best_email", "best_phone", "best_last4_hint", "best_address", "person_elements",
-    "person_owner_rows", "person_owners", "person_summary",
+    "person_owner_rows", "person_owners", "person_summary", "atoms", "record_mentions", "records",
+    "atom_edges", "final_clusters",
 )  # fmt: skip
 
 
@@ -32,18 +37,26 @@ class ResolveStats:
     mentions: int  # mentions of affected individuals that were clustered
     persons: int
     needs_review: int  # persons flagged for a reviewer
+    # how the probabilistic tier ran: "trained" (EM on this data), "defaults" (too little data to
+    # train), "skipped" (no candidate pairs); informative only, so not part of equality
+    linkage: str = field(default="", compare=False)
 
 
 def resolve_case(con: duckdb.DuckDBPyConnection, config: CaseConfig) -> ResolveStats:
     """Rewrite ``persons`` and ``person_mentions`` from the mentions in the case database."""
     try:
+        started = time.perf_counter()
         mentions = build_standardized_mentions(con)
-        cluster_mentions(con)
+        log.info("resolve: standardised %d mentions %.1f s", mentions, time.perf_counter() - started)
+        linked = cluster_mentions(con)
+        started = time.perf_counter()
         write_persons(con, config)
+        log.info("resolve: best values %.1f s", time.perf_counter() - started)
     finally:
         for table in _TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     persons, flagged = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE needs_review) FROM persons"
     ).fetchone()
-    return ResolveStats(mentions=mentions, persons=persons, needs_review=flagged)
+    linkage = "trained" if linked.trained else "defaults" if linked.scored else "skipped"
+    return ResolveStats(mentions=mentions, persons=persons, needs_review=flagged, linkage=linkage)

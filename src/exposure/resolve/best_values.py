@@ -3,7 +3,7 @@
 Every choice is a ranked pick with a deterministic last tie-break, so a re-run
 over the same input writes the same rows:
 
-- name: the most complete (most parts), then the most frequent spelling;
+- name: the most complete (most parts, a formal name over its nickname), then the most frequent;
 - DOB, e-mail, phone: the most frequent, ties to the smallest;
 - address: the most frequent, taken whole from one mention (fields never mixed),
   preferring addresses with a street line;
@@ -36,15 +36,23 @@ def _person_mentions_table(con: duckdb.DuckDBPyConnection) -> None:
 def _best_names(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE best_name AS
+        WITH firsts AS (
+            SELECT person_id, list(DISTINCT first_std) AS person_firsts FROM pm WHERE has_name GROUP BY ALL
+        )
         SELECT person_id, first_d, middle_d, last_d, suffix_d, full_d FROM (
-            SELECT *,
+            SELECT pm.*,
                 count(*) OVER (PARTITION BY person_id, first_std, middle_std, last_std, suffix_std) AS freq,
-                count(*) OVER (PARTITION BY person_id, full_d) AS spelling_freq
-            FROM pm WHERE has_name
+                count(*) OVER (PARTITION BY person_id, full_d) AS spelling_freq,
+                -- "Bill" when the same person is also written "William": the formal name is more complete
+                len(list_filter(first_groups,
+                    lambda g: length(g) > length(first_std) AND list_contains(person_firsts, g))) > 0
+                    AS is_short_form
+            FROM pm JOIN firsts USING (person_id) WHERE has_name
         )
         QUALIFY row_number() OVER (
             PARTITION BY person_id
-            ORDER BY name_parts DESC, freq DESC, spelling_freq DESC, length(full_d) DESC, full_d, anchor
+            ORDER BY name_parts DESC, is_short_form, freq DESC, spelling_freq DESC, length(full_d) DESC,
+                full_d, anchor
         ) = 1
     """)
 

@@ -22,8 +22,22 @@ components of weak mentions (union-find over contact keys shared by 2+ mentions)
 
 from __future__ import annotations
 
+import logging
+import time
+
 import duckdb
 import pyarrow as pa
+
+from exposure.resolve.constraints import SSN_TYPO_MERGED, Clustering, Profile, cluster_atoms
+from exposure.resolve.decisions import ensure_decisions_table, merge_groups, split_groups_sql
+from exposure.resolve.link import (
+    BLOCKING_KEYS,
+    MAX_BLOCK_SIZE,
+    RECORD_COLUMNS,
+    LinkResult,
+    candidate_pairs_exist_sql,
+    link_records,
+)
 
 # review_reason texts (plain language: a reviewer reads them).
 SSN_CONFLICT = "same name and date of birth as a person with a different SSN"
@@ -32,6 +46,12 @@ NAME_DOB_AMBIGUOUS_MIDDLE = "name and date of birth match people with different 
 SSN_DOB_CONFLICT = "same SSN seen with different dates of birth"
 WEAK_SEVERAL = "name and contact details match several people"
 WEAK_ONLY = "no SSN or date of birth to confirm identity"
+
+# Match weight (log2 odds) given to deterministic member-id merges: beyond any Splink score.
+DETERMINISTIC_WEIGHT = 64.0
+log = logging.getLogger(__name__)
+
+SPLIT_ATOM = "split by a reviewer "  # atom label prefix of mentions a reviewer split off
 
 PERSON_ID_HEX = 12
 PERSON_ID_HEX_ON_COLLISION = 20
@@ -194,6 +214,184 @@ def cluster_weak(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("weak_components_view")
 
 
+def build_atoms(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table ``atoms``: the deterministic clusters, with reviewer splits taken out on their own."""
+    ensure_decisions_table(con)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE atoms AS
+        WITH tiers AS (
+            SELECT sha256, mention_key, anchor, cluster, reason FROM strong_clusters
+            UNION ALL
+            SELECT sha256, mention_key, anchor, cluster, reason FROM weak_clusters
+        )
+        SELECT t.sha256, t.mention_key, t.anchor,
+            CASE WHEN s.split_group IS NULL THEN t.cluster ELSE '{SPLIT_ATOM}' || s.split_group END AS atom,
+            CASE WHEN s.split_group IS NULL THEN t.reason END AS reason,
+            s.split_group IS NOT NULL AS reviewer_split
+        FROM tiers t LEFT JOIN ({split_groups_sql()}) s USING (sha256, mention_key)
+    """)
+
+
+def _records_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table ``records``: one row per atom and distinct feature vector, with capped blocking keys."""
+    features = ", ".join(f"m.{c}" for c in RECORD_COLUMNS)
+    nullable = [c for c in RECORD_COLUMNS if c not in ("first_groups", "last_parts")]
+    keys = ",\n".join(f"({sql}) AS {name}" for name, sql in BLOCKING_KEYS.items())
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE record_mentions AS
+        WITH features AS (
+            SELECT a.anchor, a.atom, {features}, m.last_sx
+            FROM atoms a JOIN std_mentions m USING (anchor)
+            WHERE NOT a.reviewer_split
+        ),
+        cleaned AS (
+            SELECT anchor, atom, first_groups, last_parts,
+                {", ".join(f"nullif({c}, '') AS {c}" for c in nullable)}, nullif(last_sx, '') AS last_sx
+            FROM features
+        )
+        SELECT *, dense_rank() OVER (ORDER BY atom, {", ".join(RECORD_COLUMNS)}) AS rec_id FROM cleaned
+    """)
+    capped = ",\n".join(
+        f"CASE WHEN count(*) OVER (PARTITION BY {name}) <= {MAX_BLOCK_SIZE} THEN {name} END AS {name}"
+        for name in BLOCKING_KEYS
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE records AS
+        WITH distinct_records AS (
+            SELECT DISTINCT rec_id, atom, {", ".join(RECORD_COLUMNS)}, last_sx FROM record_mentions
+        ),
+        keyed AS (SELECT *, {keys} FROM distinct_records)
+        SELECT * EXCLUDE ({", ".join(BLOCKING_KEYS)}, last_sx), {capped} FROM keyed
+    """)
+
+
+def _member_id_edges_sql() -> str:
+    """Deterministic edges: the same member id and compatible names (first name and surname agree)."""
+    return f"""
+        SELECT l.atom AS atom_l, r.atom AS atom_r, {DETERMINISTIC_WEIGHT}::DOUBLE AS w
+        FROM records l JOIN records r ON l.bk_member = r.bk_member AND l.rec_id < r.rec_id
+        WHERE l.atom <> r.atom
+          AND len(list_intersect(l.last_parts, r.last_parts)) > 0
+          AND (len(list_intersect(l.first_groups, r.first_groups)) > 0
+               OR (least(length(l.first_std), length(r.first_std)) >= 4
+                   AND damerau_levenshtein(l.first_std, r.first_std) <= 1))
+    """
+
+
+def _atom_edges(con: duckdb.DuckDBPyConnection) -> LinkResult:
+    """Temp table ``atom_edges(atom_l, atom_r, w)``: Splink matches and member-id merges between atoms.
+
+    ``w`` is the match weight (log2 odds) of the best pair of records between the two atoms.
+    """
+    _records_table(con)
+    if con.execute(candidate_pairs_exist_sql("records")).fetchall()[0][0]:
+        result = link_records(con.sql("SELECT * FROM records ORDER BY rec_id").to_arrow_table())
+    else:  # nothing to compare: skip Splink's fixed start-up cost (small cases, re-runs of tests)
+        result = link_records(con.sql("SELECT * FROM records LIMIT 0").to_arrow_table())
+    con.register("splink_pairs_view", result.pairs)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE atom_edges AS
+        WITH scored AS (
+            SELECT l.atom AS atom_l, r.atom AS atom_r, s.match_weight AS w
+            FROM splink_pairs_view s
+            JOIN records l ON l.rec_id = s.rec_l JOIN records r ON r.rec_id = s.rec_r
+            UNION ALL
+            {_member_id_edges_sql()}
+        )
+        SELECT least(atom_l, atom_r) AS atom_l, greatest(atom_l, atom_r) AS atom_r, max(w) AS w
+        FROM scored WHERE atom_l <> atom_r GROUP BY ALL
+    """)
+    con.unregister("splink_pairs_view")
+    return result
+
+
+def _atom_profiles(con: duckdb.DuckDBPyConnection) -> dict[str, Profile]:
+    """Profiles of the atoms that have edges (only those: the rest stay as they are)."""
+    rows = con.execute("""
+        WITH involved AS (SELECT atom_l AS atom FROM atom_edges UNION SELECT atom_r FROM atom_edges)
+        SELECT a.atom,
+            list(DISTINCT m.ssn9) FILTER (WHERE m.ssn9 IS NOT NULL),
+            list(DISTINCT m.last4) FILTER (WHERE m.last4 IS NOT NULL),
+            list(DISTINCT m.dob_iso) FILTER (WHERE m.dob_iso IS NOT NULL),
+            list(DISTINCT m.first_std) FILTER (WHERE length(m.first_std) >= 2),
+            list(DISTINCT left(m.first_std, 1)) FILTER (WHERE m.first_std <> ''),
+            flatten(list(m.first_groups)),
+            list(DISTINCT m.mi) FILTER (WHERE m.mi <> ''),
+            list(DISTINCT m.suffix_std) FILTER (WHERE m.suffix_std <> ''),
+            flatten(list(m.last_parts))
+        FROM atoms a JOIN involved USING (atom) JOIN std_mentions m USING (anchor)
+        GROUP BY a.atom
+    """).fetchall()
+    return {
+        row[0]: Profile(*(set(values or ()) for values in row[1:]))
+        for row in rows
+    }
+
+
+def _final_clusters(con: duckdb.DuckDBPyConnection, clustering: Clustering) -> None:
+    """Temp table ``final_clusters``: atoms joined as the constrained clustering decided, with reasons."""
+    con.register(
+        "atom_clusters_view",
+        pa.table(
+            {
+                "atom": pa.array(list(clustering.cluster_of), pa.string()),
+                "joined": pa.array(list(clustering.cluster_of.values()), pa.string()),
+                "flag": pa.array([clustering.flags.get(a) for a in clustering.cluster_of], pa.string()),
+            }
+        ),
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE final_clusters AS
+        WITH joined AS (
+            SELECT a.sha256, a.mention_key, a.anchor, coalesce(c.joined, a.atom) AS cluster,
+                a.reason, c.flag, m.ssn9, m.dob
+            FROM atoms a LEFT JOIN atom_clusters_view c USING (atom) JOIN std_mentions m USING (anchor)
+        ),
+        per_cluster AS (
+            SELECT cluster, count(DISTINCT ssn9) AS n_ssn,
+                bool_or(ssn9 IS NOT NULL OR dob IS NOT NULL) AS confirmed
+            FROM joined GROUP BY cluster
+        )
+        SELECT j.sha256, j.mention_key, j.anchor, j.cluster,
+            CASE
+                WHEN c.n_ssn > 1 THEN '{SSN_TYPO_MERGED}'
+                WHEN j.reason = '{WEAK_ONLY}' AND c.confirmed THEN j.flag
+                ELSE coalesce(j.reason, j.flag)
+            END AS reason
+        FROM joined j JOIN per_cluster c USING (cluster)
+    """)
+    con.unregister("atom_clusters_view")
+
+
+def apply_reviewer_merges(con: duckdb.DuckDBPyConnection) -> None:
+    """Join the clusters holding each merge decision's mentions (reviewers override the guards)."""
+    groups = merge_groups(con)
+    if not groups:
+        return
+    anchors = sorted({a for g in groups for a in g})
+    con.register("merge_anchors_view", pa.table({"anchor": pa.array(anchors, pa.string())}))
+    cluster_of = dict(
+        con.execute(
+            "SELECT anchor, cluster FROM final_clusters JOIN merge_anchors_view USING (anchor)"
+        ).fetchall()
+    )
+    con.unregister("merge_anchors_view")
+    clusters = [[cluster_of[a] for a in g if a in cluster_of] for g in groups]
+    joined = _union_find_components([c for c in clusters if len(c) > 1])
+    if not joined:
+        return
+    con.register(
+        "merged_clusters_view",
+        pa.table({"cluster": pa.array(list(joined), pa.string()),
+                  "merged": pa.array(list(joined.values()), pa.string())}),  # fmt: skip
+    )
+    con.execute("""
+        UPDATE final_clusters f SET cluster = v.merged, reason = NULL
+        FROM merged_clusters_view v WHERE f.cluster = v.cluster
+    """)
+    con.unregister("merged_clusters_view")
+
+
 def assign_person_ids(con: duckdb.DuckDBPyConnection) -> None:
     """Temp table ``mention_persons(sha256, mention_key, person_id, reason)``.
 
@@ -202,13 +400,8 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE mention_persons AS
-        WITH all_clusters AS (
-            SELECT sha256, mention_key, anchor, cluster, reason FROM strong_clusters
-            UNION ALL
-            SELECT sha256, mention_key, anchor, cluster, reason FROM weak_clusters
-        ),
-        anchored AS (
-            SELECT *, min(anchor) OVER (PARTITION BY cluster) AS person_anchor FROM all_clusters
+        WITH anchored AS (
+            SELECT *, min(anchor) OVER (PARTITION BY cluster) AS person_anchor FROM final_clusters
         ),
         hashed AS (
             SELECT *, sha1(person_anchor) AS digest FROM anchored
@@ -225,9 +418,23 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def cluster_mentions(con: duckdb.DuckDBPyConnection) -> None:
+def cluster_mentions(con: duckdb.DuckDBPyConnection) -> LinkResult:
     """Run the tiers in order over ``std_mentions``, leaving ``mention_persons``."""
+    started = time.perf_counter()
     assign_link_keys(con)
     cluster_strong(con)
     cluster_weak(con)
+    build_atoms(con)
+    log.info("resolve: deterministic tiers %.1f s", time.perf_counter() - started)
+    started = time.perf_counter()
+    result = _atom_edges(con)
+    model = "trained" if result.trained else "default parameters"
+    log.info("resolve: linking %d records (%s) %.1f s", result.records, model, time.perf_counter() - started)
+    started = time.perf_counter()
+    edges = con.execute("SELECT atom_l, atom_r, w FROM atom_edges ORDER BY ALL").fetchall()
+    clustering = cluster_atoms(edges, _atom_profiles(con)) if edges else Clustering({}, {})
+    _final_clusters(con, clustering)
+    apply_reviewer_merges(con)
     assign_person_ids(con)
+    log.info("resolve: clustering %d edges %.1f s", len(edges), time.perf_counter() - started)
+    return result

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from exposure.resolve.keys import nickname_group, soundex, street_key
+
 # Roles of mentions that are not affected individuals (CONTRACT.md: providers,
 # staff acting in their role, companies). Detection may still record them.
 NON_INDIVIDUAL_ROLES: tuple[str, ...] = (
@@ -237,6 +239,23 @@ _PARSED_COLUMNS = (
     "first_d", "middle_d", "last_d", "suffix_d", "full_d",
     "first_std", "middle_std", "last_std", "suffix_std", "name_parts",
 )  # fmt: skip
+_LIST_COLUMNS = ("first_groups", "last_parts")
+
+
+@functools.lru_cache(maxsize=65536)
+def _surname_parts(last_display: str) -> tuple[str, ...]:
+    words = [_letters(t) for t in _tokens(last_display)]
+    words = [w for w in words if w and w not in _PARTICLES]
+    return tuple(sorted({*words, _letters(last_display)} - {""}))
+
+
+def surname_parts(last_display: str) -> list[str]:
+    """The folded words of a surname and their join: ``García-López`` -> garcia, garcialopez, lopez.
+
+    A hyphenated or double surname matches either of its parts (a maiden name kept
+    beside a married one); particles ("de la") are not parts on their own.
+    """
+    return list(_surname_parts(last_display))
 
 
 def _parsed_names_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -244,17 +263,32 @@ def _parsed_names_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     rows = con.execute(
         "SELECT DISTINCT " + ", ".join(f"coalesce({c}, '')" for c in _NAME_COLUMNS) + " FROM mentions"
     ).fetchall()
-    columns: dict[str, list] = {c: [] for c in _NAME_COLUMNS + _PARSED_COLUMNS}
+    names = _NAME_COLUMNS + _PARSED_COLUMNS + _LIST_COLUMNS + ("last_sx",)
+    columns: dict[str, list] = {c: [] for c in names}
     for row in rows:
         parts = parse_name(*row)
         values = (
             parts.first, parts.middle, parts.last, parts.suffix, parts.display,
             parts.first_std, parts.middle_std, parts.last_std, parts.suffix_std, parts.parts,
+            nickname_group(parts.first_std), surname_parts(parts.last), soundex(parts.last_std),
         )  # fmt: skip
-        for column, value in zip(_NAME_COLUMNS + _PARSED_COLUMNS, row + values, strict=True):
+        for column, value in zip(names, row + values, strict=True):
             columns[column].append(value)
-    types = {c: pa.int64() if c == "name_parts" else pa.string() for c in columns}
+    types = {c: pa.string() for c in columns}
+    types["name_parts"] = pa.int64()
+    types.update(dict.fromkeys(_LIST_COLUMNS, pa.list_(pa.string())))
     return pa.table({c: pa.array(v, types[c]) for c, v in columns.items()})
+
+
+def _street_keys_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """House number + street of every distinct first address line (usaddress, once per spelling)."""
+    raw = [r[0] for r in con.execute("SELECT DISTINCT coalesce(address_line1, '') FROM mentions").fetchall()]
+    return pa.table(
+        {
+            "line1_raw": pa.array(raw, pa.string()),
+            "street_key": pa.array([street_key(" ".join(s.split())) for s in raw], pa.string()),
+        }
+    )
 
 
 def _states_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -280,6 +314,35 @@ _DOB_SQL = """
 
 _SSN_DIGITS_SQL = "regexp_replace(coalesce(m.ssn, ''), '[^0-9]', '', 'g')"
 
+# Member ids compare on letters and digits only, upper case ("ABC-123 45" = "abc12345").
+_MEMBER_ID_SQL = """coalesce(
+    nullif(upper(regexp_replace(CASE WHEN json_valid(m.attributes)
+        THEN coalesce(m.attributes::JSON ->> 'member_id', '') ELSE '' END, '[^0-9A-Za-z]', '', 'g')), ''),
+    member_ids.element_member_id)"""
+
+# When a mention was true: a date the reader kept (attributes), else the day its file was
+# last modified. Whole days only: files copied together differ by nanoseconds, not by news.
+_SOURCE_DATE_SQL = """coalesce(
+    CASE WHEN json_valid(m.attributes) THEN try_cast(coalesce(m.attributes::JSON ->> 'source_date',
+        m.attributes::JSON ->> 'as_of') AS DATE) END,
+    file_dates.file_date)"""
+
+
+def _member_and_file_date_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp tables ``member_ids`` (a mention's health_insurance_id element) and ``file_dates``."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE member_ids AS
+        SELECT sha256, mention_key,
+            min(nullif(upper(regexp_replace(value, '[^0-9A-Za-z]', '', 'g')), '')) AS element_member_id
+        FROM elements WHERE code = 'health_insurance_id' AND mention_key <> ''
+        GROUP BY sha256, mention_key
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE file_dates AS
+        SELECT sha256, CAST(make_timestamp(max(mtime_ns) // 1000) AS DATE) AS file_date
+        FROM paths WHERE sha256 IS NOT NULL AND mtime_ns IS NOT NULL GROUP BY sha256
+    """)
+
 
 def _usable_ssn_sql(digits: str) -> str:
     """SQL for a 9-digit SSN that may link people, else NULL (area/group/serial rules, known fakes)."""
@@ -294,6 +357,8 @@ def build_standardized_mentions(con: duckdb.DuckDBPyConnection) -> int:
     """Create the temp table ``std_mentions`` (affected-individual mentions only); return its row count."""
     con.register("parsed_names_view", _parsed_names_table(con))
     con.register("states_view", _states_table(con))
+    con.register("street_keys_view", _street_keys_table(con))
+    _member_and_file_date_tables(con)
     roles = ", ".join(f"'{r}'" for r in NON_INDIVIDUAL_ROLES)
     name_join = " AND ".join(f"coalesce(m.{c}, '') = n.{c}" for c in _NAME_COLUMNS)
     con.execute(f"""
@@ -304,6 +369,7 @@ def build_standardized_mentions(con: duckdb.DuckDBPyConnection) -> int:
                 m.sha256 || chr(31) || m.mention_key AS anchor,
                 n.first_d, n.middle_d, n.last_d, n.suffix_d, n.full_d,
                 n.first_std, n.middle_std, n.last_std, n.suffix_std, n.name_parts,
+                n.first_groups, n.last_parts, n.last_sx,
                 n.first_std <> '' OR n.last_std <> '' AS has_name,
                 left(n.middle_std, 1) AS mi,
                 {_DOB_SQL} AS dob_parsed,
@@ -315,16 +381,25 @@ def build_standardized_mentions(con: duckdb.DuckDBPyConnection) -> int:
                 trim(regexp_replace(coalesce(m.city, ''), '\\s+', ' ', 'g')) AS city,
                 s.state2 AS state,
                 trim(coalesce(m.postal_code, '')) AS postal_code,
+                -- a 4-digit ZIP lost its leading zero in a spreadsheet (02134 -> 2134)
                 CASE WHEN length(regexp_replace(coalesce(m.postal_code, ''), '[^0-9]', '', 'g')) >= 5
-                     THEN left(regexp_replace(m.postal_code, '[^0-9]', '', 'g'), 5) ELSE '' END AS zip5,
+                     THEN left(regexp_replace(m.postal_code, '[^0-9]', '', 'g'), 5)
+                     WHEN length(regexp_replace(coalesce(m.postal_code, ''), '[^0-9]', '', 'g')) = 4
+                     THEN '0' || regexp_replace(m.postal_code, '[^0-9]', '', 'g') ELSE '' END AS zip5,
+                a.street_key,
                 lower(trim(coalesce(m.email, ''))) AS email_std,
                 trim(coalesce(m.phone, '')) AS phone,
                 right(regexp_replace(coalesce(m.phone, ''), '[^0-9]', '', 'g'), 10) AS phone_std,
                 coalesce(m.attributes, '{{}}') AS attributes,
+                {_MEMBER_ID_SQL} AS member_id,
+                {_SOURCE_DATE_SQL} AS source_date,
                 m.needs_review
             FROM mentions m
             JOIN parsed_names_view n ON {name_join}
             JOIN states_view s ON coalesce(m.state, '') = s.state_raw
+            JOIN street_keys_view a ON coalesce(m.address_line1, '') = a.line1_raw
+            LEFT JOIN member_ids USING (sha256, mention_key)
+            LEFT JOIN file_dates USING (sha256)
             WHERE lower(trim(m.role)) NOT IN ({roles})
         ),
         dated AS (
@@ -334,6 +409,11 @@ def build_standardized_mentions(con: duckdb.DuckDBPyConnection) -> int:
             FROM base
         )
         SELECT *,
+            strftime(dob, '%Y-%m-%d') AS dob_iso,
+            -- the same date with day and month swapped, when that is a date and differs
+            CASE WHEN day(dob) <= 12 AND day(dob) <> month(dob)
+                 THEN strftime(make_date(year(dob), day(dob), month(dob)), '%Y-%m-%d') END AS dob_swap,
+            coalesce(right(ssn9, 4), ssn_last4_hint) AS last4,
             -- exact name + DOB key; the middle initial is resolved in cluster.py
             CASE WHEN first_std <> '' AND last_std <> '' AND dob IS NOT NULL
                  THEN first_std || '|' || last_std || '|' || suffix_std || '|' || strftime(dob, '%Y-%m-%d')
@@ -348,4 +428,7 @@ def build_standardized_mentions(con: duckdb.DuckDBPyConnection) -> int:
     """)
     con.unregister("parsed_names_view")
     con.unregister("states_view")
+    con.unregister("street_keys_view")
+    con.execute("DROP TABLE IF EXISTS temp.member_ids")
+    con.execute("DROP TABLE IF EXISTS temp.file_dates")
     return con.execute("SELECT count(*) FROM std_mentions").fetchone()[0]

@@ -174,7 +174,7 @@ FAMILY = ElementFamily(
             kind="payment_card",
             scan=r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{1,4}([ -]?\d{1,3})?",
             confirm=re.compile(
-                r"(?<![\d-])(?<!\d )\d{4}(?P<sep>[ -]?)\d{4}(?P=sep)\d{4}(?P=sep)\d{1,4}(?:(?P=sep)\d{3})?"
+                r"(?<![\w-])(?<!\d )\d{4}(?P<sep>[ -]?)\d{4}(?P=sep)\d{4}(?P=sep)\d{1,4}(?:(?P=sep)\d{3})?"
                 + _END
             ),
             normalise=normalise_card,
@@ -191,7 +191,7 @@ FAMILY = ElementFamily(
             name="payment_card.amex",
             kind="payment_card",
             scan=r"\d{4}[ -]\d{6}[ -]\d{4,5}",
-            confirm=re.compile(r"(?<![\d-])(?<!\d )\d{4}(?P<sep>[ -])\d{6}(?P=sep)\d{4,5}" + _END),
+            confirm=re.compile(r"(?<![\w-])(?<!\d )\d{4}(?P<sep>[ -])\d{6}(?P=sep)\d{4,5}" + _END),
             normalise=normalise_card,
             context=_CARD_CONTEXT,
             context_before=50,
