@@ -156,3 +156,21 @@ def test_every_shipped_template_parses_and_california_is_exact() -> None:
 def test_elements_in_plain_words() -> None:
     assert plain_elements(["ssn", "name"], "6789") == "name and Social Security number (ending in 6789)"
     assert plain_elements([]) == "personal information"
+
+
+def test_a_business_associates_hhs_report_names_the_covered_entity(tmp_path: Path) -> None:
+    from exposure.config import Owner
+
+    con = open_case(tmp_path / "case")
+    con.execute(
+        "INSERT INTO persons (person_id, full_name, address_line1, city, state, postal_code, elements, "
+        "is_minor, data_owners, needs_review) VALUES ('P1', 'Gil Park', '6 Bay St', 'Reno', 'NV', '89501', "
+        "'name;medical_information', false, 'Lakeside Health', false)"
+    )
+    owner = Owner(name="Lakeside Health", paths=("lakeside/**",), hipaa_role="business_associate")
+    config = CaseConfig(name="Vendor case", breach_date=dt.date(2024, 3, 1), owners=(owner,))
+    write_letters(con, config, tmp_path / "report", {"P1": ["HIPAA", "US-NV"]}, SETTINGS)
+    hhs = dict(csv.reader((tmp_path / "report" / "regulator_forms" / "hhs_breach_portal.csv").open()))
+    assert hhs["Covered entity name"] == "Lakeside Health"
+    associate = (hhs["Business associate involved"], hhs["Business associate name"])
+    assert associate == ("Yes", SETTINGS.organisation)

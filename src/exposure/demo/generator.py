@@ -47,6 +47,7 @@ Conventions the truth files follow:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import random
 import shutil
@@ -198,6 +199,21 @@ x12_ids = ["{OCEANVIEW_X12_ID}"]
 name = "{LAKESIDE_NAME}"
 paths = ["{LAKESIDE_DIR}/**"]
 x12_ids = ["{LAKESIDE_X12_ID}"]
+hipaa_role = "business_associate"    # the vendor processes this health plan's claims
+
+[notice]
+role = "vendor"                      # Harborline held both owners' data
+discovery_date = "{(BREACH_DATE + dt.timedelta(days=4)).isoformat()}"
+vendor_notice_date = "{(BREACH_DATE + dt.timedelta(days=9)).isoformat()}"
+
+[letters]
+organisation = "Harborline Data Services"
+return_address = "400 Quay Street\\nPortland, ME 04101"
+contact_phone = "1-800-555-0142"
+website = "www.harborline.example/notice"
+what_happened = "On {BREACH_DATE:%B} {BREACH_DATE.day}, {BREACH_DATE.year}, an unauthorized party copied files from a \
+file share of Harborline Data Services, which processes records for your insurer."
+credit_monitoring = "24 months of credit monitoring and identity restoration services"
 '''
 
 

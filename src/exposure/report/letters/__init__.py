@@ -66,7 +66,7 @@ def _recipients(con: duckdb.DuckDBPyConnection) -> list[Recipient]:
     rows = con.execute("""
         SELECT person_id, coalesce(full_name, ''), coalesce(address_line1, ''), coalesce(address_line2, ''),
                coalesce(city, ''), coalesce(state, ''), coalesce(postal_code, ''), coalesce(elements, ''),
-               coalesce(is_minor, false), coalesce(ssn_last4, '')
+               coalesce(is_minor, false), coalesce(ssn_last4, ''), coalesce(data_owners, '')
         FROM persons ORDER BY person_id
     """).fetchall()
     return [
@@ -81,8 +81,9 @@ def _recipients(con: duckdb.DuckDBPyConnection) -> list[Recipient]:
             tuple(e for e in elements.split(";") if e),
             bool(minor),
             last4,
+            tuple(o for o in owners.split(";") if o),
         )
-        for pid, name, line1, line2, city, state, postal, elements, minor, last4 in rows
+        for pid, name, line1, line2, city, state, postal, elements, minor, last4, owners in rows
     ]
 
 
@@ -223,16 +224,22 @@ def _write_forms(
             by_state[r.state] = by_state.get(r.state, 0) + 1
         media = sorted(s for s, n in by_state.items() if s and n > HIPAA_MEDIA_MORE_THAN)
         hipaa_elements = sorted({e for r in hipaa for e in r.elements})
-        role = config.notice.hipaa_role
+        owners = sorted({o for r in hipaa for o in r.data_owners}) or [""]
+        business_associate_for = [
+            o for o in owners if config.hipaa_role_for(o or None) == "business_associate"
+        ]
+        covered = [o for o in owners if o and o not in business_associate_for]
+        if config.notice.hipaa_role == "covered_entity" or (not business_associate_for and not covered):
+            covered = [settings.organisation, *covered]
         fields = hhs_form(
-            settings.organisation,
-            role,
-            len(hipaa),
-            hipaa_elements,
-            config.breach_date,
-            discovery,
-            sum(1 for r in hipaa if not r.has_address),
-            media,
+            covered_entities=business_associate_for + covered,
+            business_associate=settings.organisation if business_associate_for else "",
+            hipaa_persons=len(hipaa),
+            elements=hipaa_elements,
+            breach_date=config.breach_date,
+            discovery_date=discovery,
+            no_address=sum(1 for r in hipaa if not r.has_address),
+            media_states=media,
         )
         written.append(write_form(folder / "hhs_breach_portal.csv", fields))
     return written

@@ -68,6 +68,7 @@ class Recipient:
     elements: tuple[str, ...]
     is_minor: bool
     ssn_last4: str = ""
+    data_owners: tuple[str, ...] = ()
 
     @property
     def has_address(self) -> bool:

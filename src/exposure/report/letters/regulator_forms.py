@@ -75,8 +75,8 @@ def maine_form(
 
 
 def hhs_form(
-    organisation: str,
-    hipaa_role: str,
+    covered_entities: Sequence[str],
+    business_associate: str,
     hipaa_persons: int,
     elements: Sequence[str],
     breach_date: dt.date | None,
@@ -84,7 +84,8 @@ def hhs_form(
     no_address: int,
     media_states: Sequence[str],
 ) -> list[tuple[str, str]]:
-    """The fields of the HHS OCR breach portal report (45 CFR 164.408)."""
+    """The fields of the HHS OCR breach portal report (45 CFR 164.408). A business associate's
+    breach is reported by each covered entity whose data it held (164.410), naming the associate."""
     phi = [kind for kind, codes in _HHS_PHI_TYPES.items() if set(codes) & set(elements)]
     return [
         (
@@ -92,10 +93,10 @@ def hhs_form(
             "500 or More Individuals" if hipaa_persons >= 500 else "Fewer Than 500 Individuals",
         ),
         ("Report type", "Initial Breach Report"),
-        ("Covered entity name", organisation if hipaa_role != "business_associate" else TO_COMPLETE),
+        ("Covered entity name", "; ".join(covered_entities) or TO_COMPLETE),
         ("Type of covered entity", TO_COMPLETE),
-        ("Business associate involved", "Yes" if hipaa_role == "business_associate" else "No"),
-        ("Business associate name", organisation if hipaa_role == "business_associate" else ""),
+        ("Business associate involved", "Yes" if business_associate else "No"),
+        ("Business associate name", business_associate),
         ("Breach start date", _date(breach_date)),
         ("Breach end date", _date(breach_date)),
         ("Discovery start date", _date(discovery_date)),
