@@ -422,10 +422,14 @@ def _pending_left(case_dir: Path) -> bool:
 
 
 def resolve(case_dir: Path, config: CaseConfig):  # noqa: ANN201 - ResolveStats
+    """Search every document's text for people already known from structured files, then resolve."""
+    from exposure.detect.seeded import seeded_search
     from exposure.resolve import resolve_case
 
     con = open_case(case_dir, create=False)
     try:
+        stats = seeded_search(con)
+        log.info("seeded search: %s", stats)
         return resolve_case(con, config)
     finally:
         con.close()

@@ -6,7 +6,10 @@ with a generational suffix); the resolve stage standardises names further.
 
 from __future__ import annotations
 
+import gzip
 import re
+from functools import cache
+from pathlib import Path
 
 import polars as pl
 
@@ -150,6 +153,9 @@ _PERSON_LABELS = (
     "applicant",
     "borrower",
     "customer",
+    "client",
+    "caller",
+    "recipient",
     "student",
     "participant",
     "account holder",
@@ -165,15 +171,16 @@ _OTHER_PARTY = re.compile(
 )
 
 
-def _name_in_line(rest: str, salutation: bool) -> str:
-    """The name at the start of ``rest`` (the text after a label or after ``Dear``), or ""."""
+def _name_in_line(rest: str, salutation: bool, min_words: int = 2) -> tuple[str, int]:
+    """The name at the start of ``rest`` and where it ends there; ("", 0) when there is none."""
     tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(rest)]
     if len(tokens) >= 2 and is_fixture_name(tokens[0][0], tokens[1][0]):
-        return rest[tokens[0][1] : tokens[1][2]]  # "Test Patient": a test person, whatever stop words say
+        # "Test Patient": a test person, whatever stop words say
+        return rest[tokens[0][1] : tokens[1][2]], tokens[1][2]
     i, titled = 0, False
     while i < len(tokens) and is_title(tokens[i][0]):
         i, titled = i + 1, True
-    start, end, words, comma_used = None, None, 0, False
+    start, end, words, comma_used = None, 0, 0, False
     while i < len(tokens):
         word, w_start, w_end = tokens[i]
         if (
@@ -188,16 +195,17 @@ def _name_in_line(rest: str, salutation: bool) -> str:
             start = w_start if start is None else start
             end, words = w_end, words + (0 if is_suffix(word) else 1)
             if words > 4:
-                return ""
+                return "", 0
         else:
             break
         i += 1
     if start is None:
-        return ""
+        return "", 0
     if salutation and (i >= len(tokens) or tokens[i][0] not in (",", ":")):
-        return ""  # "Dear John Smith," - the salutation must end with its punctuation
-    enough = words >= 2 or (salutation and titled and words == 1)
-    return rest[start:end].rstrip(",") if enough else ""
+        return "", 0  # "Dear John Smith," - the salutation must end with its punctuation
+    enough = words >= min_words or (salutation and titled and words == 1)
+    name = rest[start:end].rstrip(",")
+    return (name, start + len(name)) if enough else ("", 0)
 
 
 def _is_name_word(word: str) -> bool:
@@ -206,12 +214,12 @@ def _is_name_word(word: str) -> bool:
 
 def name_after_label(rest: str) -> str:
     """``John A. Smith`` from the text after ``Name:``; "" when it does not look like a name."""
-    return _name_in_line(rest, salutation=False)
+    return _name_in_line(rest, salutation=False)[0]
 
 
 def name_after_dear(rest: str) -> str:
     """``John Smith`` from ``Mr. John Smith,`` (the text after ``Dear``)."""
-    return _name_in_line(rest, salutation=True)
+    return _name_in_line(rest, salutation=True)[0]
 
 
 def _label_is_for_a_person(match: re.Match[str]) -> bool:
@@ -221,9 +229,275 @@ def _label_is_for_a_person(match: re.Match[str]) -> bool:
 
 def _role_from_label(match: re.Match[str]) -> dict[str, str]:
     first_word = match.group("label").split()[0].lower()
-    if first_word in ("name", "full", "account"):
-        return {"role": "individual"}
-    return {"role": first_word}
+    generic = first_word in ("name", "full", "account", "caller", "client", "recipient")
+    return {"role": "individual" if generic else first_word, "via": "label"}
+
+
+# ---- the gazetteer: census first names and surnames, shipped in detect/data ------------------------
+
+_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@cache
+def first_names() -> frozenset[str]:
+    """First names of the 1990 U.S. Census lists (lower case), less ordinary words (build_gazetteer.py)."""
+    return frozenset((_DATA / "first_names.txt").read_text(encoding="ascii").split())
+
+
+@cache
+def surnames() -> frozenset[str]:
+    """Surnames of the 1990 U.S. Census list (lower case), less ordinary words (build_gazetteer.py)."""
+    with gzip.open(_DATA / "surnames.txt.gz", "rt", encoding="ascii") as handle:
+        return frozenset(handle.read().split())
+
+
+def _gazetteer_form(word: str) -> str:
+    """The census spelling: lower case without dots or apostrophes (O'Brien is OBRIEN there)."""
+    return re.sub(r"[.'’]", "", word).lower()
+
+
+def is_first_name(word: str) -> bool:
+    return _gazetteer_form(word) in first_names()
+
+
+def is_surname(word: str) -> bool:
+    form = _gazetteer_form(word)
+    return form in surnames() or any(part in surnames() for part in form.split("-") if len(part) > 1)
+
+
+# ---- addressee blocks: a name line above a street line and a city, state and ZIP line --------------
+
+# Words of an organisation's own address block ("Oceanview Life & Annuity", "Claims Department").
+_ORGANISATION_WORDS_TEXT = """
+inc llc llp ltd corp corporation co company companies group services service department dept
+insurance assurance annuity life health healthcare medical hospital clinic center centre bank trust
+financial fund plan plans mutual association associates partners office offices agency bureau
+university college school church county city state federal national american division unit team
+attn attention claims processing benefits payroll human resources administration solutions systems
+pharmacy laboratory labs foundation institute network holdings enterprises industries
+"""
+_ORGANISATION_WORDS = frozenset(_ORGANISATION_WORDS_TEXT.split())
+
+
+def _words(value: str) -> list[str]:
+    return [w for w in re.split(r"[\s,]+", value) if w]
+
+
+def _has_organisation_word(value: str) -> bool:
+    return any(_bare(w) in _ORGANISATION_WORDS for w in _words(value))
+
+
+def name_of_address_block(line: str) -> str:
+    """The person named by the first line of an address block, when the whole line is that name.
+
+    The organisation's own block ("Oceanview Life & Annuity") is no person: a line with an organisation
+    word, or whose words are in neither census list, is refused.
+    """
+    line = line.strip().rstrip(",.")
+    name, end = _name_in_line(line, salutation=False)
+    if not name or line[end:].strip(" .,") or _has_organisation_word(line):
+        return ""
+    words = [w for w in _words(name) if not is_title(w) and not is_suffix(w)]
+    return name if any(is_first_name(w) or is_surname(w) for w in words) else ""
+
+
+# Kept simple on purpose: every pattern shares one database, and start-of-match tracking over richer
+# expressions here doubles its compile time. ``_is_address_block`` checks the rest in Python.
+_STREET_START = r"[ \t]*(?:\d|[Pp]\.?[ \t]*[Oo]\.?[ \t]*[Bb][Oo][Xx])"
+ADDRESS_BLOCK_SCAN = rf"(?:^|\n)[ \t]*[A-Za-z][A-Za-z.,' -]+\r?\n{_STREET_START}"
+# After the name line: the street line, maybe a second line, then "CITY, ST 12345".
+_REST_OF_BLOCK = re.compile(
+    r"[ \t]*(?:\d+[ \t]+[A-Za-z0-9]|p\.?[ \t]*o\.?[ \t]*box)[^\n]{0,80}\n(?:[^\n]{1,80}\n)?"
+    r"[^\n]{2,60}?[ \t,]+[A-Za-z]{2}[ \t,]+\d{5}\b",
+    re.IGNORECASE,
+)
+
+
+def _is_address_block(match: re.Match[str]) -> bool:
+    street_line = match.string.find("\n", match.end("value")) + 1
+    return bool(_REST_OF_BLOCK.match(match.string, street_line))
+
+
+# ---- signatures: a closing line, then the signer ----------------------------------------------------
+
+_CLOSINGS = (
+    r"sincerely(?:[ \t]+yours)?|yours[ \t]+(?:sincerely|truly)|(?:very[ \t]+)?truly[ \t]+yours|"
+    r"(?:best|kind|warm|warmest)[ \t]+regards|regards|respectfully(?:[ \t]+yours)?|cordially|"
+    r"thank[ \t]+you|thanks|with[ \t]+thanks"
+)
+SIGNATURE_SCAN = rf"(?:^|\n)[ \t]*(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*\r?\n(?:[ \t]*\r?\n){{0,3}}[ \t]*[A-Za-z]"
+_SIGNATURE_CONFIRM = re.compile(
+    rf"\n?[ \t]*(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*\r?\n(?:[ \t]*\r?\n){{0,3}}[ \t]*(?P<value>[^\r\n]{{1,80}})",
+    re.IGNORECASE,
+)
+# A line under (or beside) a signer's name that says they sign for the organisation.
+_ROLE_LINE = re.compile(
+    r"(?:@|www\.|\b(?:services?|department|dept|manager|director|officer|specialist|representative|rep|"
+    r"team|inc|llc|corp|company|insurance|bank|plan|coordinator|analyst|administrator|supervisor|agent|"
+    r"associate|claims|customer|member|policy|compliance|privacy|counsel|president|vp|ceo|cfo|cio|"
+    r"secretary|assistant|clerk|adjuster|examiner|underwriter|advisor|consultant|support|operations|"
+    r"eligibility|enrollment|billing|human resources|hr|chief|head|lead)\b)",
+    re.IGNORECASE,
+)
+
+
+def name_of_signature(line: str) -> str:
+    """The signer's name at the start of the line under a closing ("Mark Ellison, Policy Services")."""
+    return _name_in_line(line.strip(), salutation=False, min_words=1)[0]
+
+
+def _signer_role(match: re.Match[str]) -> dict[str, str]:
+    """``staff`` when the signature names a role or the organisation; else ``signer`` (text.py decides)."""
+    text, value_end = match.string, match.end("value")
+    line = match.group("value")
+    name = name_of_signature(line)
+    beside = line[line.find(name) + len(name) :] if name else line
+    next_start = value_end + 1
+    next_end = text.find("\n", next_start)
+    below = text[next_start : next_end if next_end >= 0 else len(text)]
+    titled = bool(_ROLE_LINE.search(beside) or (below.strip() and _ROLE_LINE.search(below)))
+    return {"role": "staff" if titled else "signer", "via": "signature"}
+
+
+# Contact lines of a signature block ("Direct: 503-555-0100", "mark@oceanview.example").
+_CONTACT_LINE = re.compile(
+    r"\b(?:phone|tel|fax|e-?mail|direct|ext|cell|mobile|office)\b|@|www\.|\d{3}[-. )]+\d{3}", re.IGNORECASE
+)
+SIGNATURE_BLOCK_LINES = 3  # lines of title, organisation and contact a signature block may have
+
+
+def signature_block_end(text: str, name_start: int) -> int:
+    """Where the signature block that starts with the signer's name at ``name_start`` ends.
+
+    The signer's line, then up to SIGNATURE_BLOCK_LINES lines of title, organisation or contact. What comes
+    after (a reader may put a letter's table after its signature) is not the signer's.
+    """
+    end = text.find("\n", name_start)
+    if end < 0:
+        return len(text)
+    for _ in range(SIGNATURE_BLOCK_LINES):
+        next_end = text.find("\n", end + 1)
+        line = text[end + 1 : next_end if next_end >= 0 else len(text)]
+        if not line.strip() or not (_ROLE_LINE.search(line) or _CONTACT_LINE.search(line)):
+            break
+        end = next_end if next_end >= 0 else len(text)
+    return end
+
+
+# ---- names in prose: a census first name followed by a census surname -------------------------------
+
+# Two capitalised words: one candidate per word pair (a longer scan would hide "Anna" in "On Monday Anna
+# Kowalski" behind the leftmost start), the rest is read by the confirmation at the candidate. Bounded
+# width keeps Hyperscan's start-of-match tracking cheap on text full of capitalised words.
+PROSE_SCAN = r"\b[A-Z][a-z]{1,14}[ \t][A-Z][a-z.]"
+_PROSE_CONFIRM = re.compile(
+    r"(?<![\w'’.-])(?P<value>(?P<first>[A-Z][a-z]+)(?:[ \t]+(?:[A-Z][a-z]+|[A-Z]\.?))?[ \t]+"
+    r"[A-Z][A-Za-z'’]*[a-z][A-Za-z'’]*(?:-[A-Z][A-Za-z'’]*[a-z])?)(?![\w'’-])"
+)
+# The word before a name that makes it someone acting in a role (a doctor, the staff one is told to call).
+_ROLE_WORDS_TEXT = """
+dr doctor prof professor provider physician nurse np pa rn md pharmacist therapist agent rep representative
+adjuster examiner attn attention contact contacting call calling ask asking by from to cc author signed
+manager director officer specialist counselor counsel judge attorney lawyer senator rev reverend st saint
+"""
+_ROLE_WORDS = frozenset(_ROLE_WORDS_TEXT.split())
+# What right after a name makes it a place, an organisation or a doctor ("Grant Street", "Mary Smith, MD").
+_AFTER_NAME = re.compile(
+    r"[ \t]*(?:,?[ \t]*(?:m\.?d\.?|d\.?o\.?|r\.?n\.?|n\.?p\.?|pa-c|ph\.?d\.?|dds|esq)\b|&|@|"
+    r"(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|court|ct|boulevard|blvd|way|place|pl|parkway|"
+    r"highway|hwy|circle|square|county|city|hospital|clinic|center|centre|medical|health|memorial|"
+    r"university|college|school|church|bank|insurance|foundation|institute|group|company|inc|llc|corp|"
+    r"associates|partners|pharmacy|law|park|hall|building|tower|plaza|mall|library|museum|airport|"
+    r"station|lake|river|mountain|valley|beach|island|heights|hills|springs|falls)\b)",
+    re.IGNORECASE,
+)
+
+
+def name_in_prose(value: str) -> str:
+    """``Maria Lopez`` when the first word is a census first name and the last a census surname."""
+    words = value.split()
+    if not is_first_name(words[0]) or not is_surname(words[-1]) or _bare(words[-1]) in STOP_WORDS:
+        return ""
+    middle = words[1] if len(words) == 3 else ""
+    if len(middle.rstrip(".")) > 1 and not (is_first_name(middle) or is_surname(middle)):
+        return ""
+    return " ".join(words)
+
+
+# Surnames that also end place names ("Lincoln Park"), and the words that put a place after them.
+_PLACE_WORDS_TEXT = """
+park parks hill hills lake lakes wood woods field fields stone church river rivers spring springs
+north south east west
+"""
+_PLACE_SURNAMES = frozenset(_PLACE_WORDS_TEXT.split())
+_LOCATIVE_TEXT = "near at on in along across toward towards into onto outside behind past by"
+_LOCATIVE = frozenset(_LOCATIVE_TEXT.split())
+
+
+def _prose_name_is_a_person(match: re.Match[str]) -> bool:
+    """Census names, not after a label or a role word, not a place or organisation, not a doctor."""
+    first = match.group("first")
+    if _gazetteer_form(first) not in first_names():
+        return False  # most capitalised pairs: settled by one set lookup
+    text, start, end = match.string, match.start("value"), match.end("value")
+    if _bare(match.group("value").split()[-1]) in _PLACE_SURNAMES:
+        previous = text[max(0, start - 20) : start].split()
+        if previous and _bare(previous[-1]) in _LOCATIVE:
+            return False  # "near Lincoln Park"
+    return not names_someone_in_a_role(text, start, end)
+
+
+_CLOSING_ABOVE = re.compile(
+    rf"(?:^|\n)[ \t]*(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*\r?\n(?:[ \t]*\r?\n){{0,3}}[ \t]*$", re.IGNORECASE
+)
+
+
+# A label right before a name ("Provider Name: ", "Also on the line: ").
+_LABEL_BEFORE = re.compile(r"([A-Za-z][A-Za-z .'/-]{0,40}):$")
+# Words of a label that gives the name after it to someone other than an affected individual.
+_ROLE_LABEL = re.compile(
+    r"\b(?:provider|physician|doctor|dr|prescriber|nurse|npi|from|to|cc|bcc|author|by|agent|rep|"
+    r"representative|attn|attention|contact|signed|signature|signer|employer|company|facility|pharmacy|"
+    r"clinic|hospital|vendor|payee|payer|carrier|insurer|referring|rendering|attending|billing|sender)\b",
+    re.IGNORECASE,
+)
+
+
+def names_someone_in_a_role(text: str, start: int, end: int, any_label: bool = True) -> bool:
+    """True when the name at ``text[start:end]`` is not an affected individual's by where it stands.
+
+    After a role word ("Dr.", "contact") or a label (any label with ``any_label``, since the label
+    patterns already read the labels of people; else one naming a role: "Provider:", "From:"), before a
+    place or organisation word ("Street", "Hospital") or a degree ("MD"), or right under a closing
+    ("Sincerely,"): a doctor, the staff one is told to call, a signer, a street.
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(line_start, start - 60) : start].rstrip(" \t")
+    while before and is_title(before.split()[-1]):  # "Mrs." says nothing; what stands before it does
+        if _bare(before.split()[-1]) == "dr":
+            return True
+        before = before[: before.rfind(before.split()[-1])].rstrip(" \t")
+    if before:
+        if before[-1] in "@#/" or before[-1].isdigit():
+            return True  # "#12 Grant Lee", "123 Mary Ellen Ave"
+        if before[-1] == ":":
+            label = _LABEL_BEFORE.search(before)
+            return any_label or bool(label and _ROLE_LABEL.search(label.group(1)))
+        if _bare(before.split()[-1]) in _ROLE_WORDS:
+            return True
+    if _AFTER_NAME.match(text, end, end + 30):
+        return True
+    if text[line_start:start].strip():
+        return False  # a signer's name starts its line
+    return bool(_CLOSING_ABOVE.search(text, max(0, line_start - 120), line_start))
+
+
+# ---- e-mail header lines: correspondents, not the people a message is about -------------------------
+
+CORRESPONDENT_SCAN = r"(?:^|\n)[ \t]*(?:from|to|cc|bcc|reply-to|sender|sent[ \t]+by)[ \t]*:"
+_CORRESPONDENT_CONFIRM = re.compile(
+    r"\n?[ \t]*(?P<value>from|to|cc|bcc|reply-to|sender|sent[ \t]+by)[ \t]*:", re.IGNORECASE
+)
 
 
 FAMILY = ElementFamily(
@@ -288,14 +562,64 @@ FAMILY = ElementFamily(
             confidence=0.85,
         ),
         TextPattern(
+            name="name.subject",
+            kind="person",
+            scan=r"\b(re|subject|regarding)[ \t]*:",
+            confirm=re.compile(
+                r"(?:re|subject|regarding)[ \t]*:[ \t]*(?P<value>[^\r\n]{1,100})", re.IGNORECASE
+            ),
+            normalise=name_after_label,
+            extras=lambda _match: {"role": "individual", "via": "subject", "subject": "1"},
+            caseless=True,
+            confidence=0.85,
+        ),
+        TextPattern(
             name="name.salutation",
             kind="person",
             scan=r"\bdear[ \t]+",
             confirm=re.compile(r"(?:Dear|DEAR)[ \t]+(?P<value>[^\r\n]{1,100})"),
             normalise=name_after_dear,
-            extras=lambda _match: {"role": "individual", "addressee": "1"},
+            extras=lambda _match: {"role": "individual", "via": "salutation", "addressee": "1"},
             caseless=True,
             confidence=0.9,
+        ),
+        TextPattern(
+            name="name.address_block",
+            kind="person",
+            scan=ADDRESS_BLOCK_SCAN,
+            confirm=re.compile(rf"\n?[ \t]*(?P<value>[A-Za-z][^\r\n]{{2,60}})\r?\n{_STREET_START}"),
+            normalise=name_of_address_block,
+            accept=_is_address_block,
+            extras=lambda _match: {"role": "individual", "via": "address_block", "addressee": "1"},
+            confidence=0.9,
+        ),
+        TextPattern(
+            name="name.signature",
+            kind="person",
+            scan=SIGNATURE_SCAN,
+            confirm=_SIGNATURE_CONFIRM,
+            normalise=name_of_signature,
+            extras=_signer_role,
+            caseless=True,
+            confidence=0.6,
+        ),
+        TextPattern(
+            name="name.prose",
+            kind="person",
+            scan=PROSE_SCAN,
+            confirm=_PROSE_CONFIRM,
+            normalise=name_in_prose,
+            accept=_prose_name_is_a_person,
+            extras=lambda _match: {"role": "individual", "via": "prose"},
+            confidence=0.55,
+        ),
+        TextPattern(
+            name="name.correspondent",
+            kind="correspondent",
+            scan=CORRESPONDENT_SCAN,
+            confirm=_CORRESPONDENT_CONFIRM,
+            normalise=lambda value: value.lower(),
+            caseless=True,
         ),
     ),
 )
