@@ -192,10 +192,13 @@ def test_notices_owed_lists_owed_duties_by_due_date(con):
     page = render_summary(con, CONFIG, OBLIGATIONS)
     assert card(page, "notices_owed") == 3
     notices = section(page, "notices-owed")
-    rows = re.findall(r"<tr><td>([^<]+)</td><td class=n>(\d+)</td><td>([^<]+)</td>", notices)
+    summary, detail = notices.split("<details>")
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class=n>(\d+)</td><td>([^<]+)</td>", detail)
     assert rows == [
         ("HIPAA", "4", "individuals"), ("Texas", "2", "individuals"), ("Massachusetts", "1", "individuals"),
     ]  # fmt: skip
+    per_jurisdiction = re.findall(r"<tr><td>([^<]+)</td><td class=n>(\d+)</td><td>([^<]+)</td>", summary)
+    assert [name for name, _n, _kinds in per_jurisdiction] == ["HIPAA", "Texas", "Massachusetts"]
     assert "Texas Attorney General" not in notices  # below its threshold: not owed
     assert "Considered and not owed (below a threshold or not triggered): 1." in notices
     assert '<a href="https://www.ecfr.gov/current/title-45/section-164.404">45 CFR 164.404</a>' in notices

@@ -59,6 +59,10 @@ th,td{text-align:left;padding:5px 9px;border-bottom:1px solid #eceef2;vertical-a
 th{background:#eef0f4;font-weight:600}
 td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.small{font-size:13px;color:#3d4556}
+td.nowrap{white-space:nowrap}
+table.detail th.wide{width:34%}
+details{margin:8px 0}
+summary{cursor:pointer;color:#2b4a8b}
 svg.chart{display:block;background:#fff;border:1px solid #d8dce3;border-radius:6px;padding:8px;
   box-sizing:border-box;margin:6px 0}
 svg.tiles{max-width:560px}
@@ -356,6 +360,40 @@ def _obligation_order(obligation: Obligation) -> tuple:
     return (due is None, due or dt.date.min, obligation.jurisdiction, obligation.notice, obligation.recipient)
 
 
+# Notice kinds of the law engine in plain words.
+_NOTICE_WORDS = {
+    "individuals": "individuals", "regulator": "regulator", "consumer_reporting_agencies": "credit bureaus",
+    "media": "media", "hhs": "HHS", "covered_entity": "covered entity", "data_owner": "data owner",
+}  # fmt: skip
+
+
+def notice_words(notice: str) -> str:
+    return _NOTICE_WORDS.get(notice, notice.replace("_", " "))
+
+
+def _by_jurisdiction_table(owed: list[Obligation]) -> str:
+    """One row per jurisdiction: residents, the notices owed there, the earliest due date, the statute."""
+    groups: dict[str, list[Obligation]] = {}
+    for o in owed:
+        groups.setdefault(o.jurisdiction, []).append(o)
+    ordered = sorted(groups.values(), key=lambda g: _obligation_order(min(g, key=_obligation_order)))
+    rows = []
+    for group in ordered:
+        first = min(group, key=_obligation_order)
+        kinds = ", ".join(dict.fromkeys(notice_words(o.notice) for o in sorted(group, key=_obligation_order)))
+        due = first.due_date.isoformat() if first.due_date else "no fixed date"
+        rows.append(
+            f"<tr><td>{esc(first.jurisdiction_name or first.jurisdiction)}</td>"
+            f"<td class=n>{count_text(max(o.residents for o in group))}</td><td>{esc(kinds)}</td>"
+            f"<td class=nowrap><b>{esc(due)}</b></td><td class=small>{_citation_html(first)}</td></tr>"
+        )
+    head = (
+        "<tr><th>Jurisdiction</th><th class=n>Residents</th><th>Notices owed</th><th>Earliest due</th>"
+        "<th>Statute</th></tr>"
+    )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
 def _notices_section(obligations: Sequence[Obligation] | None) -> str:
     if obligations is None:
         return '<p class="empty">Notice duties were not computed in this report.</p>'
@@ -371,14 +409,16 @@ def _notices_section(obligations: Sequence[Obligation] | None) -> str:
     )
     head = (
         "<tr><th>Jurisdiction</th><th class=n>Residents</th><th>Notice</th><th>To</th>"
-        "<th>Due</th><th>Why</th><th>Citation</th></tr>"
+        "<th>Due</th><th class=wide>Why</th><th>Citation</th></tr>"
     )
     considered = (f" Considered and not owed (below a threshold or not triggered): {count_text(not_owed)}."
                   if not_owed else "")  # fmt: skip
     return (
-        f"<table>{head}{rows}</table>"
-        f'<p class="note">Earliest deadline first. Due dates count from the dates in the case config; '
+        _by_jurisdiction_table(owed)
+        + f'<p class="note">Earliest deadline first. Due dates count from the dates in the case config; '
         f"check them with counsel.{considered} jurisdictions.csv has every rule applied.</p>"
+        f"<details><summary>Every notice owed, with its reason ({count_text(len(owed))})</summary>"
+        f'<table class="detail">{head}{rows}</table></details>'
     )
 
 
@@ -415,11 +455,14 @@ def _method_section(con: duckdb.DuckDBPyConnection, config: CaseConfig, scope: S
         "was scanned with patterns weighed by context words; every value was validated (checksums, "
         "ranges, known invalid numbers) and tied to the person in the same row, member loop, letter "
         "or note. Masked values (SSN ending 6789) and providers, staff and test records do not count.</li>"
-        "<li><b>Resolve.</b> Mentions of the same person were merged on exact identifiers only: "
-        "the same Social Security number, or the same first name, last name, suffix and date of "
-        "birth; people known only by name and e-mail or phone were joined to a person only when "
-        "exactly one matched. Mentions are never merged across different SSNs or generational "
-        "suffixes (Jr./Sr.); doubtful cases are kept apart and marked for review.</li>"
+        "<li><b>Resolve.</b> People already known from structured files were searched for again by "
+        "name in the text of every document. Mentions were standardised (nicknames, maiden names, "
+        "swapped dates), merged where a strong identifier agrees (the same Social Security number, the "
+        "same name and date of birth, the same member id with compatible names), then linked with a "
+        "probabilistic model (Splink) learned from the case itself. Mentions are never merged across "
+        "different SSNs, generational suffixes (Jr./Sr.), different first names with the same birth "
+        "date (twins) or birth dates far apart (parent and child); doubtful cases are kept apart and "
+        "marked for review, and reviewers' merge and split decisions are applied.</li>"
         "<li><b>Report.</b> One row per person with the best-known name, address and contact, the "
         "elements exposed in any of their mentions, and their data owners.</li></ol>"
     )
