@@ -318,7 +318,9 @@ def _atom_profiles(con: duckdb.DuckDBPyConnection) -> dict[str, Profile]:
             flatten(list(m.first_groups)),
             list(DISTINCT m.mi) FILTER (WHERE m.mi <> ''),
             list(DISTINCT m.suffix_std) FILTER (WHERE m.suffix_std <> ''),
-            flatten(list(m.last_parts))
+            flatten(list(m.last_parts)),
+            list(DISTINCT m.member_id) FILTER (WHERE m.member_id IS NOT NULL),
+            list(DISTINCT m.street_key || '|' || m.zip5) FILTER (WHERE m.street_key <> '' AND m.zip5 <> '')
         FROM atoms a JOIN involved USING (atom) JOIN std_mentions m USING (anchor)
         GROUP BY a.atom
     """).fetchall()

@@ -108,3 +108,22 @@ def street_key(line1: str) -> str:
     if not kept:
         kept = [_fold_token(t) for t in line1.split()]
     return " ".join(k for k in kept if k)
+
+
+@functools.cache
+def _known_given_names() -> frozenset[str]:
+    """Given names people really have: the 1990 Census lists (detect's gazetteer) and the nickname table."""
+    from exposure.detect.elements.names import first_names
+
+    table = _nicknamer()
+    names = set(table.nickname_lookup) | set(table.canonical_lookup)
+    return frozenset(first_names() | {n for n in names if n.isalpha()})
+
+
+def is_known_given_name(first_std: str) -> bool:
+    """True for a real given name (``emma``, ``ella``); False for a slip (``haryley``, ``tohmas``).
+
+    Two *different real* names a letter apart (twins Emma and Ella) may be two people; a spelling
+    that is nobody's name is a typo of the name it nearly is.
+    """
+    return first_std in _known_given_names()
