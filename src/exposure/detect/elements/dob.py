@@ -93,19 +93,169 @@ def normalise_dob(value: str) -> str:
     return ""
 
 
-def dob_expression(column: pl.Expr) -> pl.Expr:
-    """Whole-column version of :func:`normalise_dob`: ISO string or null."""
+_MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")  # fmt: skip
+# What each directive matches in ``datetime.strptime`` (``_strptime.TimeRE`` in the C locale) when the text
+# is printable ASCII (``\d`` is then [0-9] and ``\s`` a space), and its shapes in a skeleton (below).
+_DIRECTIVES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "m": (r"(?P<m>1[0-2]|0[1-9]|[1-9])", ("9", "99")),
+    "d": (r"(?P<d>3[0-1]|[1-2][0-9]|0[1-9]|[1-9]| [1-9])", ("9", "99", " 9")),
+    "Y": (r"(?P<Y>[0-9]{4})", ("9999",)),
+    "y": (r"(?P<y>[0-9]{2})", ("99",)),
+    "b": (rf"(?P<b>{'|'.join(_MONTH_ABBREVIATIONS)})", ("a",)),
+    "B": (rf"(?P<B>{'|'.join(sorted(_MONTH_NAMES, key=len, reverse=True))})", ("a",)),
+}
+# Other text (non-ASCII digits or spaces, tabs, which Python's ``re`` and ``str.strip`` read in their own
+# ways) is rare in a date column: it goes through normalise_dob value by value.
+_NOT_PRINTABLE_ASCII = r"[^\x20-\x7e]"
+
+
+def _format_regex(fmt: str) -> tuple[str, list[str]]:
+    """``strptime``'s regex for ``fmt`` (a Rust regex: its leftmost-first alternation finds the match
+    Python's ``re.match`` finds), and the skeletons of the texts that it can match whole."""
+    regex, skeletons = "", [""]
+    for piece in re.findall(r"%.|[^%]", fmt):
+        if piece.startswith("%"):
+            pattern, shapes = _DIRECTIVES[piece[1]]
+        elif piece == " ":
+            pattern, shapes = " +", (" ",)
+        else:
+            pattern, shapes = re.escape(piece), (piece,)
+        regex += pattern
+        skeletons = [s + shape for s in skeletons for shape in shapes]
+    return rf"(?i)^(?P<all>{regex})", sorted({re.sub(" +", " ", s) for s in skeletons})
+
+
+_FORMAT_REGEXES = {fmt: _format_regex(fmt) for fmt in DATE_FORMATS}
+
+
+def _skeleton(text: pl.Expr) -> pl.Expr:
+    """Digits as 9, runs of letters as ``a``, runs of spaces as one: ``Mar  4, 1975`` -> ``a 9, 9999``."""
+    return text.str.replace_all("[0-9]", "9").str.replace_all("[A-Za-z]+", "a").str.replace_all(" {2,}", " ")
+
+
+def _day_number(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """``year * 10000 + month * 100 + day`` when that is a date ``datetime.date`` accepts, else null."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days = (
+        pl.when(month == 2)
+        .then(pl.when(leap).then(29).otherwise(28))
+        .when(month.is_in([4, 6, 9, 11]))
+        .then(30)
+        .otherwise(31)
+    )
+    return pl.when((year >= 1) & month.is_between(1, 12) & (day >= 1) & (day <= days)).then(
+        year * 10_000 + month * 100 + day
+    )
+
+
+def _birth_number(year: pl.Expr, month: pl.Expr, day: pl.Expr, today: int, earliest: int) -> pl.Expr:
+    """The date ``YYYYMMDD`` when it is a date and :func:`_plausible_birth` takes it, else null."""
+    number = _day_number(year, month, day)
+    # a date in the future is a century earlier, when that century has the day (29 February)
+    number = pl.when(number > today).then(_day_number(year - 100, month, day)).otherwise(number)
+    return pl.when(number.is_between(earliest, today)).then(number)
+
+
+def _parsed(texts: pl.DataFrame, fmt: str, today: int, earliest: int) -> pl.DataFrame:
+    """``strptime(text, fmt)`` and :func:`_plausible_birth` on ``texts`` (columns ``i``, ``text``): the
+    rows (``i``, ``n``) where they give a birth date ``n`` (``YYYYMMDD``)."""
+    regex, _ = _FORMAT_REGEXES[fmt]
+    text = pl.col("text")
+    frame = texts.select("i", n=text.str.len_bytes(), parts=text.str.extract_groups(regex)).unnest("parts")
+    # strptime: the match must take the whole text ("unconverted data remains" otherwise)
+    frame = frame.filter(pl.col("all").str.len_bytes() == pl.col("n"))
+    if "%Y" in fmt:
+        year = pl.col("Y").cast(pl.Int32)
+    else:
+        short = pl.col("y").cast(pl.Int32)
+        year = pl.when(short <= 68).then(short + 2000).otherwise(short + 1900)
+    if "%b" in fmt or "%B" in fmt:
+        name, names = ("b", _MONTH_ABBREVIATIONS) if "%b" in fmt else ("B", _MONTH_NAMES)
+        month = pl.col(name).str.to_lowercase()
+        month = month.replace_strict(list(names), list(range(1, 13)), default=None, return_dtype=pl.Int32)
+    else:
+        month = pl.col("m").cast(pl.Int32)
+    day = pl.col("d").str.strip_chars(" ").cast(pl.Int32)
+    frame = frame.select("i", year=year, month=month, day=day)
+    year, month, day = pl.col("year"), pl.col("month"), pl.col("day")
+    return frame.select("i", n=_birth_number(year, month, day, today, earliest)).drop_nulls("n")
+
+
+# The usual shapes, read without regex groups. For these texts strptime's regex takes each number whole
+# (1 or 2 digits for month and day, 4 for the year) exactly when it is in range, and of the formats that
+# _formats_for gives them only %m/%d/%Y then %d/%m/%Y (slashes) or %Y-%m-%d (dashes) can take them whole.
+_SLASHES = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
+_ISO = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
+
+
+def _dob_series(values: pl.Series) -> pl.Series:
+    """:func:`normalise_dob` of every value (null for ""), column-wise; text that is not printable ASCII
+    (rare) value by value."""
     today = _today()
     earliest = today.replace(year=today.year - MAX_AGE_YEARS)
-    text = column.str.strip_chars().str.replace(_TIME_SUFFIX, "").str.replace_all(r"(\p{L})\.", "$1")
+    bounds = [int(d.strftime("%Y%m%d")) for d in (today, earliest)]
+    v, slashes, iso, n = pl.col("v"), pl.col("slashes"), pl.col("iso"), pl.col("n")
+    # The usual shapes first, without regex groups: %m/%d/%Y then %d/%m/%Y, or %Y-%m-%d.
+    frame = pl.DataFrame({"v": values})
+    frame = frame.with_columns(slashes=v.str.contains(_SLASHES), iso=v.str.contains(_ISO))
+    fields = pl.when(slashes | iso).then(v).str.replace_all("-", "/", literal=True).str.split_exact("/", 2)
+    frame = frame.with_columns(fields=fields).unnest("fields")
+    frame = frame.with_columns(pl.col("field_0", "field_1", "field_2").cast(pl.Int32))
+    a, b, c = pl.col("field_0"), pl.col("field_1"), pl.col("field_2")
+    year, month, day = pl.col("year"), pl.col("month"), pl.col("day")
+    frame = frame.select(
+        "v",
+        other=~(slashes | iso) & v.is_not_null(),
+        slashes=slashes,
+        year=pl.when(slashes).then(c).otherwise(a),
+        month=pl.when(slashes).then(a).otherwise(b),
+        day=pl.when(slashes).then(b).otherwise(c),
+    )
+    frame = frame.with_columns(n=_birth_number(year, month, day, *bounds))
+    # the day first where the month first gave nothing
+    day_first = pl.when(n.is_null() & slashes).then(_birth_number(year, day, month, *bounds))
+    frame = frame.with_columns(n=pl.coalesce(n, day_first))
+    numbers = frame["n"]
+    rest = frame.with_row_index("i").filter("other")
+    odd_values = rest.filter(v.str.contains(_NOT_PRINTABLE_ASCII))
+    if not rest.is_empty():
+        found = _other_shapes(rest.filter(~v.str.contains(_NOT_PRINTABLE_ASCII)), *bounds)
+        if found:
+            dates = pl.concat(found)
+            numbers = numbers.scatter(dates["i"], dates["n"])
+    iso_text = pl.date(n // 10_000, n // 100 % 100, n % 100).cast(pl.String)
+    result = numbers.to_frame("n").select(iso_text).to_series().alias(values.name)
+    if not odd_values.is_empty():  # normalise_dob value by value
+        by_python = [normalise_dob(text) or None for text in odd_values["v"].to_list()]
+        result = result.scatter(odd_values["i"], pl.Series(by_python, dtype=pl.String))
+    return result
 
-    def plausible(parsed: pl.Expr) -> pl.Expr:
-        # Per format, so "03/04/75" read as the year 75 by "%m/%d/%Y" falls through to "%m/%d/%y".
-        parsed = pl.when(parsed > pl.lit(today)).then(parsed.dt.offset_by("-100y")).otherwise(parsed)
-        return pl.when(parsed.is_between(pl.lit(earliest), pl.lit(today))).then(parsed)
 
-    birth = pl.coalesce([plausible(text.str.to_date(fmt, strict=False)) for fmt in DATE_FORMATS])
-    return birth.dt.strftime("%Y-%m-%d")
+def _other_shapes(frame: pl.DataFrame, today: int, earliest: int) -> list[pl.DataFrame]:
+    """(``i``, ``n``) frames for the printable ASCII values of ``frame`` (``i``, ``v``), any shape."""
+    text = pl.col("v").str.strip_chars().str.replace(_TIME_SUFFIX, "").str.replace_all(r"([A-Za-z])\.", "$1")
+    pending = frame.select("i", text=text).with_columns(skeleton=_skeleton(pl.col("text")))
+    found = []
+    for fmt in DATE_FORMATS:
+        fits = pending.filter(pl.col("skeleton").is_in(_FORMAT_REGEXES[fmt][1]))
+        if fits.is_empty():
+            continue
+        dates = _parsed(fits, fmt, today, earliest)
+        if not dates.is_empty():
+            found.append(dates)
+            pending = pending.join(dates, on="i", how="anti")
+    return found
+
+
+def dob_expression(column: pl.Expr) -> pl.Expr:
+    """Whole-column version of :func:`normalise_dob` (ISO string or null), with the same results.
+
+    Each value is parsed only with the formats its skeleton allows (``Mar 4, 1975`` is ``a 9, 9999``:
+    ``%b %d, %Y`` or ``%B %d, %Y``), by ``strptime``'s own regexes, in :data:`DATE_FORMATS` order; the
+    usual ``01/17/1967`` and ``1967-01-17`` without regex groups."""
+    return column.map_batches(_dob_series, return_dtype=pl.String)
 
 
 _BIRTH_CONTEXT = context_words(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import phonenumbers
+import polars as pl
+from phonenumbers import PhoneMetadata
 
 from exposure.detect.elements import CONTACT, ElementFamily, FieldSpec, TextPattern, context_words, synonyms
 
@@ -29,6 +31,88 @@ def normalise_phone_cell(value: str) -> str:
     if not phonenumbers.is_valid_number_for_region(number, REGION):
         return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# What normalise_phone_cell is given: a stripped value of this shape (normalise_series checks it).
+PHONE_CELL_SHAPE = (
+    r"(?i)^(?:\+?1[\s.-]*)?(?:\(\d{3}\)|\d{3})[\s.-]*\d{3}[\s.-]*\d{4}"
+    r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?$"
+)
+# Printable ASCII: other values (Unicode digits and spaces, which Python's ``re`` and ``int`` read in
+# their own ways) go to normalise_phone_cell value by value.
+_NOT_PRINTABLE_ASCII = r"[^\x20-\x7e]"
+
+
+def _validity_rules(region: str) -> tuple[str, tuple[tuple[int, ...], str], dict[tuple[int, ...], str]]:
+    """From phonenumbers' own metadata for ``region``: its E.164 prefix, and what makes a national
+    significant number valid there (``_number_type_helper`` is not UNKNOWN): it matches the general
+    description, and the description of some number type. A description is (possible lengths, pattern);
+    the number types' patterns are joined by their possible lengths."""
+    metadata = PhoneMetadata.metadata_for_region(region)
+    assert metadata is not None
+    types = [
+        metadata.premium_rate, metadata.toll_free, metadata.shared_cost, metadata.voip,
+        metadata.personal_number, metadata.pager, metadata.uan, metadata.voicemail, metadata.fixed_line,
+        metadata.mobile,
+    ]  # fmt: skip
+    patterns: dict[tuple[int, ...], list[str]] = {}
+    for desc in types:
+        if desc is not None and desc.national_number_pattern:
+            same_lengths = patterns.setdefault(tuple(desc.possible_length), [])
+            if desc.national_number_pattern not in same_lengths:
+                same_lengths.append(desc.national_number_pattern)
+    general = (tuple(metadata.general_desc.possible_length), metadata.general_desc.national_number_pattern)
+    joined = {lengths: "|".join(f"(?:{p})" for p in group) for lengths, group in patterns.items()}
+    return f"+{metadata.country_code}", general, joined
+
+
+_E164_PREFIX, _GENERAL_RULE, _TYPE_RULES = _validity_rules(REGION)
+
+
+def _matches(number: pl.Expr, lengths: tuple[int, ...], pattern: str) -> pl.Expr:
+    """phonenumbers' ``_is_number_matching_desc``: a possible length (when any is given), and the
+    pattern matching the whole number."""
+    whole = number.str.contains(f"^(?:{pattern})$")
+    return number.str.len_bytes().is_in(lengths) & whole if lengths else whole
+
+
+def _valid_in_region(number: pl.Expr) -> pl.Expr:
+    """``is_valid_number_for_region`` of national significant numbers (digit strings) of :data:`REGION`."""
+    of_some_type = [_matches(number, lengths, pattern) for lengths, pattern in _TYPE_RULES.items()]
+    return _matches(number, *_GENERAL_RULE) & pl.any_horizontal(of_some_type)
+
+
+# The shape again, naming its digits (area code written with or without parentheses, exchange, line).
+_CELL_PARTS = PHONE_CELL_SHAPE.replace(r"\(\d{3}\)|\d{3}", r"\((?P<a>\d{3})\)|(?P<b>\d{3})", 1)
+_CELL_PARTS = _CELL_PARTS.replace(r"[\s.-]*\d{3}[\s.-]*\d{4}", r"[\s.-]*(?P<c>\d{3})[\s.-]*(?P<d>\d{4})", 1)
+assert all(f"(?P<{name}>" in _CELL_PARTS for name in "abcd")
+
+
+def _phone_series(values: pl.Series) -> pl.Series:
+    stripped = pl.DataFrame({"v": values.str.strip_chars()}).with_row_index("i")
+    frame = stripped.select("i", "v", parts=pl.col("v").str.extract_groups(_CELL_PARTS)).unnest("parts")
+    frame = frame.filter(pl.col("c").is_not_null())  # the shape
+    odd = pl.col("v").str.contains(_NOT_PRINTABLE_ASCII)
+    # normalise_phone_cell takes all digits but an extension's, then drops a leading 1 from 11: in a value
+    # of this shape (in printable ASCII) that leaves the ten digits named here. int() drops leading zeros.
+    ten = pl.concat_str(pl.coalesce("a", "b"), "c", "d")
+    national = ten.str.strip_chars_start("0")
+    national = pl.when(national == "").then(pl.lit("0")).otherwise(national)
+    numbers = frame.filter(~odd).select("i", nsn=national)
+    found = [numbers.filter(_valid_in_region(pl.col("nsn"))).select("i", e164=_E164_PREFIX + pl.col("nsn"))]
+    odd_values = frame.filter(odd)
+    if not odd_values.is_empty():
+        by_python = [normalise_phone_cell(v) or None for v in odd_values["v"].to_list()]
+        found.append(odd_values.select("i", e164=pl.Series(by_python, dtype=pl.String)))
+    result = stripped.select("i").join(pl.concat(found), on="i", how="left", maintain_order="left")
+    return result["e164"].alias(values.name)
+
+
+def phone_column_expression(column: pl.Expr) -> pl.Expr:
+    """Whole-column version of :func:`normalise_phone_cell` on the stripped values of
+    :data:`PHONE_CELL_SHAPE` (null elsewhere), with the same results: validity by the patterns of
+    phonenumbers' metadata for :data:`REGION`, E.164 as ``format_number`` writes it."""
+    return column.map_batches(_phone_series, return_dtype=pl.String)
 
 
 def normalise_phone_text(value: str) -> str:
@@ -72,8 +156,8 @@ FAMILY = ElementFamily(
             ),
             header_tokens=frozenset({"phone", "telephone", "tel", "mobile", "cell", "cellphone"}),
             normalise=normalise_phone_cell,
-            shape=r"(?i)^(?:\+?1[\s.-]*)?(?:\(\d{3}\)|\d{3})[\s.-]*\d{3}[\s.-]*\d{4}"
-            r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?$",
+            shape=PHONE_CELL_SHAPE,
+            polars_normalise=phone_column_expression,
             priority=50,
         ),
     ),
