@@ -171,3 +171,14 @@ def test_the_phone_reader_agrees_with_phonenumbers_on_every_area_code() -> None:
     wrong = [(v, e, g) for v, e, g in zip(values, expected, got, strict=True) if e != g]
     assert not wrong, wrong[:20]
     assert "+12125551234" in normalise_series(spec, pl.Series(["(212) 555-1234 ext. 7"])).to_list()
+
+
+def test_a_toll_free_number_in_text_is_the_organisations_not_the_persons() -> None:
+    from exposure.detect.context import DetectContext
+    from exposure.detect.text import detect_text
+    from exposure.model import TextBlock
+
+    text = "Patient: Jane Roe\nPhone: (415) 555-2671\nQuestions? Call Member Services at 1-800-555-0142."
+    phones = [e.value for e in detect_text([TextBlock("page 1", text)], DetectContext()).elements
+              if e.code == "phone"]  # fmt: skip
+    assert phones == ["+14155552671"]

@@ -6,7 +6,7 @@ import re
 
 import phonenumbers
 import polars as pl
-from phonenumbers import PhoneMetadata
+from phonenumbers import PhoneMetadata, PhoneNumberType
 
 from exposure.detect.elements import CONTACT, ElementFamily, FieldSpec, TextPattern, context_words, synonyms
 
@@ -126,6 +126,15 @@ def normalise_phone_text(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def normalise_personal_phone_text(value: str) -> str:
+    """Like :func:`normalise_phone_text`, but "" for toll-free numbers: in a letter or a note those are
+    the organisation's ("call Member Services at 1-800-..."), never a person's own number."""
+    normalised = normalise_phone_text(value)
+    if normalised and phonenumbers.number_type(phonenumbers.parse(normalised)) == PhoneNumberType.TOLL_FREE:
+        return ""
+    return normalised
+
+
 _PHONE_CONTEXT = context_words(
     "phone", "tel", "telephone", "cell", "mobile", "fax", "ph", "contact number", "call", "home", "work"
 )
@@ -169,7 +178,7 @@ FAMILY = ElementFamily(
             confirm=re.compile(
                 r"(?<![\d-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-]?)\d{3}[\s.-]\d{4}(?![\d-])"
             ),
-            normalise=normalise_phone_text,
+            normalise=normalise_personal_phone_text,
             confidence=0.85,
         ),
         TextPattern(
@@ -178,7 +187,7 @@ FAMILY = ElementFamily(
             kind="phone",
             scan=r"\d{10}",
             confirm=re.compile(r"(?<![\d-])\d{10}(?![\d-])"),
-            normalise=normalise_phone_text,
+            normalise=normalise_personal_phone_text,
             context=_PHONE_CONTEXT,
             context_before=25,
             confidence=0.75,
