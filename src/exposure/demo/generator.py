@@ -211,8 +211,8 @@ organisation = "Harborline Data Services"
 return_address = "400 Quay Street\\nPortland, ME 04101"
 contact_phone = "1-800-555-0142"
 website = "www.harborline.example/notice"
-what_happened = "On {BREACH_DATE:%B} {BREACH_DATE.day}, {BREACH_DATE.year}, an unauthorized party copied files from a \
-file share of Harborline Data Services, which processes records for your insurer."
+what_happened = "On {BREACH_DATE:%B} {BREACH_DATE.day}, {BREACH_DATE.year}, an unauthorized party copied \
+files from a file share of Harborline Data Services, which processes records for your insurer."
 credit_monitoring = "24 months of credit monitoring and identity restoration services"
 '''
 
