@@ -182,3 +182,28 @@ def test_a_toll_free_number_in_text_is_the_organisations_not_the_persons() -> No
     phones = [e.value for e in detect_text([TextBlock("page 1", text)], DetectContext()).elements
               if e.code == "phone"]  # fmt: skip
     assert phones == ["+14155552671"]
+
+
+def test_the_quick_text_phone_check_agrees_with_phonenumbers() -> None:
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    from exposure.detect.elements.phone import normalise_personal_phone_text, normalise_phone_text
+
+    def by_library(value: str) -> str:
+        normalised = normalise_phone_text(value)
+        toll_free = PhoneNumberType.TOLL_FREE
+        if normalised and phonenumbers.number_type(phonenumbers.parse(normalised)) == toll_free:
+            return ""
+        return normalised
+
+    rng = random.Random(3)
+    forms = ("({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}", "1-{a}-{b}-{c}", "+1 {a} {b} {c}", "{a}{b}-{c}")
+    values = []
+    for _ in range(20000):
+        a, b, c = f"{rng.randint(0, 999):03d}", f"{rng.randint(0, 999):03d}", f"{rng.randint(0, 9999):04d}"
+        values.append(rng.choice(forms).format(a=a, b=b, c=c))
+    values += ["(800) 555-0142", "1-888-555-0100", "+1 415 555 2671", "+44 20 7946 0958"]
+    assert [normalise_personal_phone_text(v) for v in values] == [by_library(v) for v in values]

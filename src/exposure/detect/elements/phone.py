@@ -126,13 +126,72 @@ def normalise_phone_text(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _compiled_rules(
+    general: tuple[tuple[int, ...], str], types: dict[tuple[int, ...], str]
+) -> tuple[tuple[int, ...], re.Pattern[str], list[tuple[tuple[int, ...], re.Pattern[str]]]]:
+    return (
+        general[0],
+        re.compile(f"(?:{general[1]})"),
+        [(k, re.compile(f"(?:{p})")) for k, p in types.items()],
+    )
+
+
+# Every region of country code 1 (the U.S. first: most numbers are American); a number in text is a
+# phone number when it is valid in one of them, as ``phonenumbers.is_valid_number`` decides.
+_NANPA_REGIONS = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]  # phonenumbers' own order, the U.S. first
+_NANPA_RULES = [_compiled_rules(*_validity_rules(region)[1:]) for region in _NANPA_REGIONS]
+_NANPA_TOLL_FREE = [
+    PhoneMetadata.metadata_for_region(region).toll_free  # type: ignore[union-attr]
+    for region in _NANPA_REGIONS
+]
+_TEXT_US_SHAPE = re.compile(r"^(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-]?)\d{3}[\s.-]?\d{4}$")
+
+
+def _valid_by(rules: tuple, nsn: str) -> bool:
+    general_lengths, general, types = rules
+    if general_lengths and len(nsn) not in general_lengths or not general.fullmatch(nsn):
+        return False
+    return any((not lengths or len(nsn) in lengths) and p.fullmatch(nsn) for lengths, p in types)
+
+
+def _nanpa_region_index(nsn: str) -> int | None:
+    """The region of country code 1 where the number is valid (the first, as phonenumbers picks it)."""
+    return next((i for i, rules in enumerate(_NANPA_RULES) if _valid_by(rules, nsn)), None)
+
+
+def _toll_free_in(region_index: int, nsn: str) -> bool:
+    desc = _NANPA_TOLL_FREE[region_index]
+    if desc is None or not desc.national_number_pattern:
+        return False
+    lengths = tuple(desc.possible_length)
+    return (not lengths or len(nsn) in lengths) and re.fullmatch(
+        f"(?:{desc.national_number_pattern})", nsn
+    ) is not None
+
+
 def normalise_personal_phone_text(value: str) -> str:
     """Like :func:`normalise_phone_text`, but "" for toll-free numbers: in a letter or a note those are
-    the organisation's ("call Member Services at 1-800-..."), never a person's own number."""
-    normalised = normalise_phone_text(value)
-    if normalised and phonenumbers.number_type(phonenumbers.parse(normalised)) == PhoneNumberType.TOLL_FREE:
+    the organisation's ("call Member Services at 1-800-..."), never a person's own number.
+
+    The text patterns find U.S.-shaped numbers only; those are checked against phonenumbers' own U.S.
+    metadata directly (10x quicker than parsing each one), anything else through ``phonenumbers``.
+    """
+    text = value.strip()
+    if not _TEXT_US_SHAPE.match(text):
+        normalised = normalise_phone_text(value)
+        toll_free = (
+            normalised
+            and phonenumbers.number_type(phonenumbers.parse(normalised)) == PhoneNumberType.TOLL_FREE
+        )
+        return "" if toll_free else normalised
+    digits = _NON_DIGITS.sub("", text)
+    if len(digits) == 11:
+        digits = digits[1:]
+    nsn = digits.lstrip("0") or "0"
+    region = _nanpa_region_index(nsn)
+    if region is None or _toll_free_in(region, nsn):
         return ""
-    return normalised
+    return _E164_PREFIX + nsn
 
 
 _PHONE_CONTEXT = context_words(
