@@ -172,3 +172,13 @@ def test_parent_and_child_on_one_family_member_id_stay_apart(con):
     add_mention(con, SHA[2], "row 1", first_name="Jonh", date_of_birth="1992-07-07", **home)
     resolve_case(con, CONFIG)
     assert sizes(con) == [1, 2]
+
+
+def test_twins_one_letter_apart_with_no_ssn_stay_two_people() -> None:
+    from exposure.resolve.constraints import Profile, firsts_compatible
+
+    ella = Profile(firsts={"ella"}, initials={"e"}, lasts={"moore"})
+    emma = Profile(firsts={"emma"}, initials={"e"}, lasts={"moore"})
+    typo = Profile(firsts={"emmma"}, initials={"e"}, lasts={"moore"})
+    assert not firsts_compatible(ella, emma)
+    assert firsts_compatible(emma, typo)

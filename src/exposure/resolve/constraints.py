@@ -175,7 +175,13 @@ def firsts_compatible(a: Profile, b: Profile) -> bool:
         return True
     for x in a.firsts:
         for y in b.firsts:
-            if min(len(x), len(y)) >= 3 and damerau_levenshtein_at_most_one(x, y):
+            # One letter off is a typo, unless both are real given names: twins Ella and Emma are two people
+            # (spellings of one name, Ann and Anna, are in the same nickname group above).
+            if (
+                min(len(x), len(y)) >= 3
+                and damerau_levenshtein_at_most_one(x, y)
+                and not (is_known_given_name(x) and is_known_given_name(y))
+            ):
                 return True
             if min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x)):  # Chris, Christine
                 return True
