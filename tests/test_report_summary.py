@@ -6,7 +6,6 @@ import datetime as dt
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,6 +14,7 @@ import pytest
 from exposure.case.db import open_case
 from exposure.config import CaseConfig, Owner, load_config
 from exposure.report.charts import TILE_SHADES, US_TILES, bar_chart, shade_for, tile_map
+from exposure.report.law import Obligation
 from exposure.report.summary import ELEMENT_LABELS, render_summary, write_summary
 
 from conftest import run_cli
@@ -45,33 +45,16 @@ FILES = [  # path, sha, type, status, reason
 ]
 
 
-@dataclass(frozen=True)
-class StandInObligation:
-    """The shape the law engine hands the summary (see summary.Obligation)."""
-
-    jurisdiction: str
-    jurisdiction_name: str
-    residents: int
-    notice: str
-    recipient: str
-    owed: bool
-    due_date: dt.date | None
-    deadline_text: str
-    why: str
-    citation: str
-    url: str
-
-
 OBLIGATIONS = [
-    StandInObligation("TX", "Texas", 2, "regulator", "Texas Attorney General", False, dt.date(2024, 4, 14),
+    Obligation("TX", "Texas", 2, "regulator", "Texas Attorney General", False, dt.date(2024, 4, 14),
                       "30 days after determination", "2 residents; owed at 250 or more", "Tex. Bus. & Com. "
                       "Code § 521.053(i)", "https://statutes.capitol.texas.gov/Docs/BC/htm/BC.521.htm"),
-    StandInObligation("TX", "Texas", 2, "individuals", "each resident", True, dt.date(2024, 5, 14),
+    Obligation("TX", "Texas", 2, "individuals", "each resident", True, dt.date(2024, 5, 14),
                       "60 days after determination", "2 residents with name + SSN", "Tex. Bus. & Com. Code "
                       "§ 521.053(b)", "https://statutes.capitol.texas.gov/Docs/BC/htm/BC.521.htm"),
-    StandInObligation("MA", "Massachusetts", 1, "individuals", "each resident", True, None,
+    Obligation("MA", "Massachusetts", 1, "individuals", "each resident", True, None,
                       "as soon as practicable", "1 resident with name + SSN", "M.G.L. c. 93H § 3", ""),
-    StandInObligation("HIPAA", "HIPAA", 4, "individuals", "each individual", True, dt.date(2024, 5, 14),
+    Obligation("HIPAA", "HIPAA", 4, "individuals", "each individual", True, dt.date(2024, 5, 14),
                       "60 days after discovery", "PHI of a covered entity", "45 CFR 164.404",
                       "https://www.ecfr.gov/current/title-45/section-164.404"),
 ]  # fmt: skip

@@ -15,7 +15,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import duckdb
 
@@ -25,6 +24,7 @@ from exposure.model import ELEMENT_CODES
 from exposure.report.charts import bar_chart, count_text, esc, share_text, status_strip, tile_map
 from exposure.report.csvout import write_text
 from exposure.report.files import FILES_SQL
+from exposure.report.law import Obligation
 from exposure.report.owners import NO_OWNER, owner_counts
 
 FILE_NAME = "summary.html"
@@ -80,22 +80,6 @@ a{color:#1f56b3}
   a[href]::after{content:" <" attr(href) ">";font-size:9pt;color:#555}
 }
 """
-
-
-class Obligation(Protocol):
-    """One notice duty, as the law engine computes it (only these attributes are read here)."""
-
-    jurisdiction: str
-    jurisdiction_name: str
-    residents: int
-    notice: str
-    recipient: str
-    owed: bool
-    due_date: dt.date | None
-    deadline_text: str
-    why: str
-    citation: str
-    url: str
 
 
 @dataclass(frozen=True)
