@@ -169,8 +169,11 @@ def test_a_business_associates_hhs_report_names_the_covered_entity(tmp_path: Pat
     )
     owner = Owner(name="Lakeside Health", paths=("lakeside/**",), hipaa_role="business_associate")
     config = CaseConfig(name="Vendor case", breach_date=dt.date(2024, 3, 1), owners=(owner,))
-    write_letters(con, config, tmp_path / "report", {"P1": ["HIPAA", "US-NV"]}, SETTINGS)
+    write_letters(
+        con, config, tmp_path / "report", {"P1": ["HIPAA", "US-NV"]}, SETTINGS, hipaa_media_states=["NV"]
+    )
     hhs = dict(csv.reader((tmp_path / "report" / "regulator_forms" / "hhs_breach_portal.csv").open()))
     assert hhs["Covered entity name"] == "Lakeside Health"
+    assert hhs["Media notice required"] == "Yes (NV)"  # as the law engine decided it
     associate = (hhs["Business associate involved"], hhs["Business associate name"])
     assert associate == ("Yes", SETTINGS.organisation)

@@ -40,6 +40,9 @@ def write_reports(con: duckdb.DuckDBPyConnection, config: CaseConfig, report_dir
         write_notification_xlsx(con, config, report_dir),
         *write_owner_packages(con, config, report_dir),
     ]
-    letters = write_letters(con, config, report_dir, notices.person_jurisdictions)
+    media_states = [o.state for o in notices.obligations_for("HIPAA") if o.notice == "media" and o.owed]
+    letters = write_letters(
+        con, config, report_dir, notices.person_jurisdictions, hipaa_media_states=media_states
+    )
     written += [report_dir / "letters" / "mail_merge.csv", *letters.forms]
     return written

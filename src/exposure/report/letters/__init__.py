@@ -45,8 +45,6 @@ MAIL_MERGE_COLUMNS = [
     "ssn_last4",
     "jurisdictions",
 ]
-# HIPAA media notice: more than 500 residents of a state or jurisdiction (45 CFR 164.406).
-HIPAA_MEDIA_MORE_THAN = 500
 
 
 @dataclass(frozen=True)
@@ -94,11 +92,13 @@ def write_letters(
     person_jurisdictions: Mapping[str, Sequence[str]],
     settings: LetterSettings | None = None,
     workers: int | None = None,
+    hipaa_media_states: Sequence[str] = (),
 ) -> LetterStats:
     """Write every letter, the mail-merge and no-address lists, and the regulator form data.
 
     Letters are rendered by ``workers`` processes (default: all cores) once there are enough of them
-    to pay for starting the processes; the files are the same either way.
+    to pay for starting the processes; the files are the same either way. ``hipaa_media_states``: the
+    states where the law engine found HIPAA media notice owed (the HHS form reports them).
     """
     settings = settings or letter_settings(config)
     folder = Path(report_dir) / "letters"
@@ -121,7 +121,13 @@ def write_letters(
         ],
     )
     forms = _write_forms(
-        Path(report_dir) / "regulator_forms", config, settings, recipients, person_jurisdictions, merged
+        Path(report_dir) / "regulator_forms",
+        config,
+        settings,
+        recipients,
+        person_jurisdictions,
+        merged,
+        hipaa_media_states,
     )
     return LetterStats(letters=len(merged), no_address=len(missing), forms=tuple(forms))
 
@@ -199,6 +205,7 @@ def _write_forms(
     recipients: list[Recipient],
     person_jurisdictions: Mapping[str, Sequence[str]],
     merged: list[list[str]],
+    hipaa_media_states: Sequence[str],
 ) -> list[Path]:
     discovery: dt.date | None = config.notice.discovery_date
     elements = sorted({e for r in recipients for e in r.elements})
@@ -219,10 +226,6 @@ def _write_forms(
         written.append(write_form(folder / "maine_attorney_general.csv", fields))
     hipaa = [r for r in recipients if "HIPAA" in person_jurisdictions.get(r.person_id, ())]
     if hipaa:
-        by_state: dict[str, int] = {}
-        for r in hipaa:
-            by_state[r.state] = by_state.get(r.state, 0) + 1
-        media = sorted(s for s, n in by_state.items() if s and n > HIPAA_MEDIA_MORE_THAN)
         hipaa_elements = sorted({e for r in hipaa for e in r.elements})
         owners = sorted({o for r in hipaa for o in r.data_owners}) or [""]
         business_associate_for = [
@@ -239,7 +242,7 @@ def _write_forms(
             breach_date=config.breach_date,
             discovery_date=discovery,
             no_address=sum(1 for r in hipaa if not r.has_address),
-            media_states=media,
+            media_states=sorted(hipaa_media_states),
         )
         written.append(write_form(folder / "hhs_breach_portal.csv", fields))
     return written
