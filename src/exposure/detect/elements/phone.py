@@ -140,10 +140,16 @@ def _compiled_rules(
 # phone number when it is valid in one of them, as ``phonenumbers.is_valid_number`` decides.
 _NANPA_REGIONS = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]  # phonenumbers' own order, the U.S. first
 _NANPA_RULES = [_compiled_rules(*_validity_rules(region)[1:]) for region in _NANPA_REGIONS]
-_NANPA_TOLL_FREE = [
-    PhoneMetadata.metadata_for_region(region).toll_free  # type: ignore[union-attr]
-    for region in _NANPA_REGIONS
-]
+
+
+def _toll_free_rule(region: str) -> tuple[tuple[int, ...], re.Pattern[str]] | None:
+    desc = PhoneMetadata.metadata_for_region(region).toll_free  # type: ignore[union-attr]
+    if desc is None or not desc.national_number_pattern:
+        return None
+    return tuple(desc.possible_length), re.compile(f"(?:{desc.national_number_pattern})")
+
+
+_NANPA_TOLL_FREE = [_toll_free_rule(region) for region in _NANPA_REGIONS]
 _TEXT_US_SHAPE = re.compile(r"^(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-]?)\d{3}[\s.-]?\d{4}$")
 
 
@@ -160,13 +166,11 @@ def _nanpa_region_index(nsn: str) -> int | None:
 
 
 def _toll_free_in(region_index: int, nsn: str) -> bool:
-    desc = _NANPA_TOLL_FREE[region_index]
-    if desc is None or not desc.national_number_pattern:
+    rule = _NANPA_TOLL_FREE[region_index]
+    if rule is None:
         return False
-    lengths = tuple(desc.possible_length)
-    return (not lengths or len(nsn) in lengths) and re.fullmatch(
-        f"(?:{desc.national_number_pattern})", nsn
-    ) is not None
+    lengths, pattern = rule
+    return (not lengths or len(nsn) in lengths) and pattern.fullmatch(nsn) is not None
 
 
 def normalise_personal_phone_text(value: str) -> str:
