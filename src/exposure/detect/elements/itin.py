@@ -27,14 +27,18 @@ from exposure.detect.elements import (
     context_words,
     synonyms,
 )
-from exposure.detect.elements.ssn import BUSINESS_NUMBER_LABELS, SSN_HEADERS, TIN_HEADERS, directly_labelled
+from exposure.detect.elements.ssn import (
+    BUSINESS_NUMBER_LABELS,
+    SSN_HEADERS,
+    TIN_HEADERS,
+    directly_labelled,
+    nine_digits,
+)
 
 # Added by the IRS in 2011, after stdnum's table was written.
 _GROUPS_SINCE_2011 = frozenset(f"{g:02d}" for g in range(50, 66))
 # Obvious fill-in values that pass the range check.
 FIXTURE_ITINS = frozenset({"987654321"} | {d * 9 for d in "9"})
-
-_SEPARATORS = re.compile(r"[\s-]")
 
 
 def normalise_itin(value: str) -> str:
@@ -43,8 +47,8 @@ def normalise_itin(value: str) -> str:
     >>> normalise_itin("912-78-1234"), normalise_itin("912 55 1234"), normalise_itin("912-93-1234")
     ('912781234', '912551234', '')
     """
-    digits = _SEPARATORS.sub("", value)
-    if len(digits) != 9 or not digits.isdigit() or digits in FIXTURE_ITINS:
+    digits = nine_digits(value)
+    if not digits or digits in FIXTURE_ITINS:
         return ""
     if stdnum_itin.is_valid(digits):
         return digits

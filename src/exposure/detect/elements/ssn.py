@@ -71,14 +71,20 @@ _LAST4 = re.compile(r"^\d{4}$")
 _DIGITS = re.compile(r"\d")
 
 
+def nine_digits(value: str) -> str:
+    """The nine digits of an SSN-shaped tax number written with or without spaces or hyphens, else ""."""
+    digits = _SEPARATORS.sub("", value)
+    return digits if len(digits) == 9 and digits.isdigit() else ""
+
+
 def normalise_ssn(value: str) -> str:
     """Nine digits when ``value`` is a valid, non-fixture SSN; "" otherwise.
 
     >>> normalise_ssn("536-90-4399"), normalise_ssn("123-45-6789"), normalise_ssn("666-12-3456")
     ('536904399', '', '')
     """
-    digits = _SEPARATORS.sub("", value)
-    if len(digits) != 9 or not digits.isdigit() or digits in FIXTURE_SSNS:
+    digits = nine_digits(value)
+    if not digits or digits in FIXTURE_SSNS:
         return ""
     return digits if stdnum_ssn.is_valid(digits) else ""
 
