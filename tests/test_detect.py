@@ -291,7 +291,8 @@ def test_batches_bound_memory_and_keep_row_numbers(fake: Faker, rng: random.Rand
     rows = [
         [rng.choice(firsts), rng.choice(lasts), fake_ssn(rng), f"user{i}@example.com"] for i in range(50_001)
     ]
-    batches = list(detect_table(table(["fname", "lname", "SSN", "email"], rows), CTX))
+    ctx = DetectContext(batch_rows=20_000)
+    batches = list(detect_table(table(["fname", "lname", "SSN", "email"], rows), ctx))
     assert len(batches) == 3
     assert [len(b.mentions) for b in batches] == [20_000, 20_000, 10_001]
     assert [(b.mentions[0].key, b.mentions[-1].key) for b in batches] == [

@@ -252,17 +252,17 @@ def validate_frame(
 ) -> list[pl.Series]:
     """For each plan, the batch's normalised values (None where empty, invalid, or taken by an earlier plan
     of the same column), row-aligned. ``frame`` holds column ``index`` as string column ``c{index}``.
-    ``memory`` (one per table, kept across its batches) remembers normalised values by plan number."""
+    ``memory`` (one per table, kept across its batches, see :func:`value_memories`) remembers normalised
+    values by plan number; without it, or for a plan it has no entry for, values are normalised directly."""
     results: list[pl.Series] = []
     taken_by_index: dict[int, pl.Series] = {}
     for number, plan in enumerate(plans):
         i = plan.index
         name = f"c{i}"
         raw = frame[name] if name in frame.columns else pl.Series(name, [""] * frame.height, dtype=pl.String)
-        if memory is None:
-            values = normalise_series(plan.spec, raw)
-        else:
-            values = memory.setdefault(number, ValueMemory(plan.spec)).normalise(raw)
+        raw = raw.cast(pl.String)
+        remembered = memory.get(number) if memory is not None else None
+        values = remembered.normalise(raw) if remembered is not None else _normalise_directly(plan.spec, raw)
         taken = taken_by_index.get(i)
         if taken is not None:
             values = pl.select(pl.when(~taken).then(values)).to_series()
@@ -273,46 +273,84 @@ def validate_frame(
     return results
 
 
+# A column whose sampled values are mostly distinct (SSNs, e-mails, phone numbers, street lines) is
+# normalised row by row: remembering values that never come back only costs hashing them twice.
+REPEATING_SHARE = 0.5
+
+
+def value_memories(plans: Sequence[ColumnPlan], rows: Sequence[Sequence[str]]) -> dict[int, ValueMemory]:
+    """A :class:`ValueMemory` for each plan (by number) whose column repeats its values in the sample
+    ``rows`` (the first rows of the table, as classified), or has no sampled values to tell."""
+    memories = {}
+    for number, plan in enumerate(plans):
+        sample = _sample_column(rows, plan.index).str.strip_chars()
+        sample = sample.filter(sample.str.len_chars() > 0)
+        if sample.is_empty() or sample.n_unique() <= REPEATING_SHARE * sample.len():
+            memories[number] = ValueMemory(plan.spec)
+    return memories
+
+
 class ValueMemory:
     """Normalised values of one column, remembered across the batches of a table.
 
-    Dates of birth, names, cities and ZIP codes repeat across a big table (there are only about 40,000
-    birth dates in a century), so each distinct value is normalised once per table, not once per batch.
-    A column whose values turn out not to repeat (SSNs, e-mails) is then normalised directly, without
-    the bookkeeping.
+    Names, cities, states and ZIP codes repeat across a big table, so each distinct value is normalised
+    once per table, not once per batch (:func:`value_memories` gives one to the columns whose sampled
+    values repeat). A column whose values turn out not to repeat enough is then normalised directly,
+    without the bookkeeping.
     """
 
     MAX_VALUES = 250_000
-    MIN_REPEATS = 0.2  # share of a batch's distinct values already known, below which memory is dropped
+    MIN_REPEATS = 0.2  # share of a batch's filled rows whose value was known, below which memory is dropped
 
     def __init__(self, spec: FieldSpec) -> None:
         self.spec = spec
-        self.known: pl.DataFrame | None = None
+        self.known: pl.DataFrame | None = None  # value "v", its normal form "n" (null: invalid), "known"
         self.remember = True
 
     def normalise(self, values: pl.Series) -> pl.Series:
         values = values.cast(pl.String)
         if not self.remember:
             return _normalise_directly(self.spec, values)
-        distinct = values.unique()
-        if self.known is not None:
-            fresh_values = distinct.filter(~distinct.is_in(self.known["v"].implode()))
-            repeats = 1 - fresh_values.len() / max(distinct.len(), 1)
-            distinct = fresh_values
+        if self.known is None:
+            self.known = self._normalised(values.unique())
+            result, repeats = self._look_up(values)["n"], 1.0
         else:
-            repeats = 1.0
-        if distinct.len():
-            fresh = pl.DataFrame({"v": distinct, "n": normalise_series(self.spec, distinct)})
-            self.known = fresh if self.known is None else pl.concat([self.known, fresh])
-        assert self.known is not None
-        result = values.replace_strict(self.known["v"], self.known["n"], default=None, return_dtype=pl.String)
+            result, repeats = self._with_unknown_values(values)
         if self.known.height > self.MAX_VALUES or repeats < self.MIN_REPEATS:
             self.known, self.remember = None, False  # they do not repeat (enough)
-        return result
+        return result.alias(values.name)
+
+    def _with_unknown_values(self, values: pl.Series) -> tuple[pl.Series, float]:
+        """Normal forms of ``values``, learning those not known yet, and the share of filled rows known.
+        One hash join finds the known values (several times faster than ``replace_strict`` on a large
+        mapping); only the others are normalised, and put in place."""
+        assert self.known is not None
+        found = self._look_up(values)
+        unknown = found["known"].is_null() & values.is_not_null()
+        unknown_rows = int(unknown.sum())
+        result = found["n"]
+        if unknown_rows:
+            rows = unknown.arg_true()
+            new_values = values.gather(rows)
+            fresh = self._normalised(new_values.unique())
+            self.known = pl.concat([self.known, fresh])
+            normalised = new_values.to_frame("v").join(fresh, on="v", how="left", maintain_order="left")["n"]
+            result = result.scatter(rows, normalised)
+        return result, 1 - unknown_rows / max(values.len() - values.null_count(), 1)
+
+    def _normalised(self, distinct: pl.Series) -> pl.DataFrame:
+        known = pl.repeat(True, distinct.len(), eager=True)
+        return pl.DataFrame({"v": distinct, "n": _normalise_directly(self.spec, distinct), "known": known})
+
+    def _look_up(self, values: pl.Series) -> pl.DataFrame:
+        """``values`` (as "v") with their known normal form and whether they are known, row by row."""
+        assert self.known is not None
+        return pl.DataFrame({"v": values}).join(self.known, on="v", how="left", maintain_order="left")
 
 
 def _normalise_directly(spec: FieldSpec, values: pl.Series) -> pl.Series:
-    """Every value normalised where it stands (for values that rarely repeat)."""
+    """Every value normalised where it stands (for values that rarely repeat, or are already distinct)."""
     if spec.polars_normalise is not None:
-        return pl.select(spec.polars_normalise(pl.lit(values))).to_series().alias(values.name)
+        normalised = pl.DataFrame({"v": values}).select(spec.polars_normalise(pl.col("v"))).to_series()
+        return normalised.alias(values.name)
     return normalise_series(spec, values)

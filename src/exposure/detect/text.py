@@ -23,10 +23,20 @@ and is dropped, except an SSN, which is kept for a reviewer tied to nobody.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import hashlib
+import itertools
+import json
+import os
+import platform
 import re
+import re._constants as _sre  # to read the parse of an expression (see _separator_outside)
+import re._parser as _sre_parse
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import hyperscan
 
@@ -42,25 +52,65 @@ SSN_LAST4 = "ssn_last4"
 TEXT_MENTION_PREFIX = "name@"
 # Mention fields filled from the first element of that kind tied to the mention.
 MENTION_FIELD_OF = {"ssn": "ssn", "date_of_birth": "date_of_birth", "email": "email", "phone": "phone"}
+_ELEMENT_CODES = frozenset(ELEMENT_CODES)
 # Elements a blocker (staff signature, test fixture, header line) does not swallow: kept, tied to nobody.
 KEPT_WHEN_BLOCKED = frozenset({"ssn", "itin"})
 # How surely each way of naming a person says who is there: where two overlap, the surer one stays.
 _PRECEDENCE = {"address_block": 5, "label": 4, "subject": 4, "salutation": 4, "signature": 3, "prose": 1}
 
 
+@dataclass(frozen=True)
+class _Scanner:
+    """The Hyperscan databases of every text pattern, and how each pattern's candidates get their start.
+
+    Hyperscan reports where matches start for most patterns (``tracked``). Where that is costly or
+    impossible it reports only where they end, and Python finds the start: for patterns anchored at a
+    line start or too large to track (``without_start``) by matching them at the line starts before the
+    end (see _start_before); for patterns of unbounded length (``rescanned``, each with a byte its matches
+    never hold) by scanning again, with ``rescan_database``, which tracks their start, the text from that
+    byte to the end (see _rescanned_starts).
+    """
+
+    database: hyperscan.Database
+    patterns: tuple[TextPattern, ...]
+    without_start: frozenset[int]
+    rescanned: dict[int, int] = field(default_factory=dict)  # pattern id -> a byte its matches never hold
+    rescan_database: hyperscan.Database | None = None
+    tracked: frozenset[int] = frozenset()  # filled by of()
+    value_groups: tuple[bool, ...] = ()  # per pattern: whether its confirmation names a "value" group
+
+    @classmethod
+    def of(
+        cls,
+        database: hyperscan.Database,
+        patterns: tuple[TextPattern, ...],
+        without_start: frozenset[int],
+        rescanned: dict[int, int] | None = None,
+        rescan_database: hyperscan.Database | None = None,
+    ) -> _Scanner:
+        rescanned = rescanned or {}
+        tracked = frozenset(range(len(patterns))) - without_start - rescanned.keys()
+        value_groups = tuple("value" in p.confirm.groupindex for p in patterns)
+        return cls(database, patterns, without_start, rescanned, rescan_database, tracked, value_groups)
+
+
+@cache
+def _scanner() -> _Scanner:
+    """Compiled once per process, or loaded from the on-disk cache a previous process left."""
+    patterns = tuple(REGISTRY.text_patterns())
+    key = _database_key(patterns)
+    scanner = _load_database(key, patterns)
+    if scanner is None:
+        scanner = _build_scanner(patterns)
+        _store_database(key, scanner)
+    return scanner
+
+
 @cache
 def compiled_patterns() -> tuple[hyperscan.Database, tuple[TextPattern, ...]]:
-    """The Hyperscan database of every registered text pattern (compiled once per process)."""
-    patterns = tuple(REGISTRY.text_patterns())
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    no_start = _patterns_without_start_of_match(patterns)
-    database.compile(
-        expressions=[p.scan.encode("ascii") for p in patterns],
-        ids=list(range(len(patterns))),
-        elements=len(patterns),
-        flags=[_flags(p, with_start=i not in no_start) for i, p in enumerate(patterns)],
-    )
-    return database, patterns
+    """The Hyperscan database of every registered text pattern (built once per process)."""
+    scanner = _scanner()
+    return scanner.database, scanner.patterns
 
 
 def _flags(pattern: TextPattern, with_start: bool = True) -> int:
@@ -68,35 +118,229 @@ def _flags(pattern: TextPattern, with_start: bool = True) -> int:
     return start | (hyperscan.HS_FLAG_CASELESS if pattern.caseless else 0)
 
 
+def _compile(
+    patterns: tuple[TextPattern, ...], without_start: Iterable[int] = (), only: Iterable[int] | None = None
+) -> hyperscan.Database:
+    """The database of ``patterns`` (those numbered ``only``), ids their numbers in ``patterns``.
+
+    Raises hyperscan.error when Hyperscan cannot compile them so.
+    """
+    no_start = frozenset(without_start)
+    ids = list(range(len(patterns))) if only is None else sorted(only)
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=[patterns[i].scan.encode("ascii") for i in ids],
+        ids=ids,
+        elements=len(ids),
+        flags=[_flags(patterns[i], with_start=i not in no_start) for i in ids],
+    )
+    return database
+
+
 # A scan expression that starts like this is anchored at a line start (an address block, a signature).
 LINE_START = "(?:^|\\n)"
 
 
-@cache
-def _patterns_without_start_of_match(patterns: tuple[TextPattern, ...]) -> frozenset[int]:
-    """Ids of patterns compiled without start of match: Python finds the start at each end they report.
-
-    Patterns anchored at a line start (their start is one of the few line starts before the end, and
-    tracking starts across every line costs Hyperscan a third of its speed), and those Hyperscan cannot
-    report a start for ("Pattern is too large": long bounded repeats).
-    """
-    anchored = {i for i, p in enumerate(patterns) if p.scan.startswith(LINE_START)}
-    if _compiles(patterns, anchored):
-        return frozenset(anchored)
-    return frozenset(anchored | {i for i, p in enumerate(patterns) if not _compiles((p,))})
-
-
-def _compiles(patterns: tuple[TextPattern, ...], without_start: set[int] | None = None) -> bool:
+def _build_scanner(patterns: tuple[TextPattern, ...]) -> _Scanner:
+    """Start of match is tracked by Hyperscan except for patterns anchored at a line start (their start is
+    one of the few line starts before the end, and tracking starts across every line costs Hyperscan a
+    third of its speed), those it cannot track ("Pattern is too large": long bounded repeats), and those of
+    unbounded length (tracking where such a match could start is what costs: ``e-mail``, ``Diagnosis: ...``;
+    where they matched is scanned again)."""
+    anchored = frozenset(i for i, p in enumerate(patterns) if p.scan.startswith(LINE_START))
+    separators = {i: _separator_outside(p.scan) for i, p in enumerate(patterns) if i not in anchored}
+    rescanned = {i: separator for i, separator in separators.items() if separator is not None}
     try:
-        hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK).compile(
-            expressions=[p.scan.encode("ascii") for p in patterns],
-            ids=list(range(len(patterns))),
-            elements=len(patterns),
-            flags=[_flags(p, with_start=i not in (without_start or ())) for i, p in enumerate(patterns)],
-        )
+        database = _compile(patterns, anchored | rescanned.keys())
+        without_start = anchored
+    except hyperscan.error:
+        too_large = frozenset(i for i, p in enumerate(patterns) if not _compiles((p,)))
+        without_start = anchored | too_large
+        rescanned = {i: separator for i, separator in rescanned.items() if i not in too_large}
+        database = _compile(patterns, without_start | rescanned.keys())
+    rescan_database = _compile(patterns, only=rescanned) if rescanned else None
+    return _Scanner.of(database, patterns, without_start, rescanned, rescan_database)
+
+
+def _compiles(patterns: tuple[TextPattern, ...]) -> bool:
+    try:
+        _compile(patterns)
     except hyperscan.error:
         return False
     return True
+
+
+# ---- which bytes a pattern's matches never hold ------------------------------------------------------
+#
+# Read from the expression's parse by Python's ``re`` (Hyperscan's syntax, as the patterns here use it, is a
+# subset of it), generously: letters in either case, whatever the flags. Whatever this does not know how to
+# read (anchors other than \b, look-arounds, back references, "." meant to match a line break) keeps the
+# pattern's start tracked.
+
+# Bytes that split most texts often, in the order they are tried as the one a pattern's matches never hold.
+_SEPARATORS = b"\n.,;:"
+_ASCII = frozenset(range(128))  # what is scanned: non-ASCII characters are "?" there
+_CATEGORY_BYTES = {
+    category: frozenset(b for b in _ASCII if re.fullmatch(expression, chr(b), re.ASCII))
+    for category, expression in (
+        (_sre.CATEGORY_DIGIT, r"\d"), (_sre.CATEGORY_NOT_DIGIT, r"\D"), (_sre.CATEGORY_SPACE, r"\s"),
+        (_sre.CATEGORY_NOT_SPACE, r"\S"), (_sre.CATEGORY_WORD, r"\w"), (_sre.CATEGORY_NOT_WORD, r"\W"),
+    )
+}  # fmt: skip
+
+
+class _CannotTell(Exception):
+    pass
+
+
+def _separator_outside(expression: str) -> int | None:
+    """A byte of _SEPARATORS that no match of ``expression`` holds, when its matches are of unbounded
+    length; None for patterns of bounded length (Hyperscan tracks their start cheaply), and when no
+    separator is left out or the parse cannot tell."""
+    try:
+        parsed = _sre_parse.parse(expression)
+        if parsed.state.flags & _sre.SRE_FLAG_DOTALL or parsed.getwidth()[1] < _sre.MAXREPEAT:
+            return None
+        held = _bytes_held(parsed)
+    # re._parser is private: whatever it becomes in another Python, the pattern keeps its start tracked.
+    except (re.error, _CannotTell, RecursionError, AttributeError, TypeError, ValueError, KeyError):
+        return None
+    return next((byte for byte in _SEPARATORS if byte not in held), None)
+
+
+def _bytes_held(items: Iterable[tuple[object, object]]) -> set[int]:
+    """Bytes that matches of the parsed (sub)expression ``items`` may hold (or more)."""
+    held: set[int] = set()
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            held |= _either_case(arg)
+        elif op is _sre.NOT_LITERAL:
+            held |= _ASCII - {arg}
+        elif op is _sre.ANY:  # any character but a line break (no DOTALL flag)
+            held |= _ASCII - {ord("\n")}
+        elif op is _sre.IN:
+            held |= _class_bytes(arg)
+        elif op is _sre.BRANCH:
+            held = held.union(*(_bytes_held(branch) for branch in arg[1]))
+        elif op is _sre.SUBPATTERN:  # (group, flags added, flags removed, items)
+            if arg[1] & _sre.SRE_FLAG_DOTALL:
+                raise _CannotTell
+            held |= _bytes_held(arg[3])
+        elif op is _sre.MAX_REPEAT or op is _sre.MIN_REPEAT:  # (least, most, items)
+            held |= _bytes_held(arg[2]) if arg[1] > 0 else set()
+        elif not (op is _sre.AT and arg in (_sre.AT_BOUNDARY, _sre.AT_NON_BOUNDARY)):
+            raise _CannotTell
+    return held
+
+
+def _class_bytes(items: list[tuple[object, object]]) -> frozenset[int]:
+    """Bytes a character class may match (or more): a negated one, every byte its items do not name."""
+    negated = bool(items) and items[0][0] is _sre.NEGATE
+    named: set[int] = set()
+    for op, arg in items[1:] if negated else items:
+        if op is _sre.LITERAL:
+            named.add(arg)
+        elif op is _sre.RANGE:
+            named.update(range(arg[0], arg[1] + 1))
+        elif op is _sre.CATEGORY:
+            named |= _CATEGORY_BYTES[arg]
+        else:
+            raise _CannotTell
+    if negated:  # what it names in one case only is still left out in the other: counted as matched
+        return _ASCII - named
+    return frozenset().union(*map(_either_case, named))
+
+
+def _either_case(byte: int) -> set[int]:
+    return {byte, ord(chr(byte).swapcase())} if chr(byte).isascii() and chr(byte).isalpha() else {byte}
+
+
+# ---- the compiled databases, kept on disk between processes -----------------------------------------
+#
+# Compiling takes seconds; loading serialised databases takes milliseconds. Every worker process of every
+# run needs the same databases, so they are kept in the user's cache folder, under a key of everything they
+# are built from. Hyperscan refuses a database built for another version or CPU; a file that does not load
+# (or a folder that cannot be written) only means compiling as before.
+
+_CACHE_FORMAT = b"exposure-hyperscan-2"  # change when what a cached file holds or means changes
+_CACHED_DATABASES_KEPT = 4  # older ones (other versions of the patterns) are removed
+
+
+def _database_key(patterns: tuple[TextPattern, ...]) -> str:
+    digest = hashlib.sha256(_CACHE_FORMAT)
+    digest.update(f"{hyperscan.__version__}|{platform.machine()}|{LINE_START}".encode())
+    for pattern in patterns:
+        digest.update(f"\0{pattern.caseless:d}{pattern.scan}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _cache_folder() -> Path | None:
+    """$XDG_CACHE_HOME/exposure/hyperscan (~/.cache by default); None without a home to put it in."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
+    return Path(base) / "exposure" / "hyperscan"
+
+
+def _load_database(key: str, patterns: tuple[TextPattern, ...]) -> _Scanner | None:
+    folder = _cache_folder()
+    if folder is None:
+        return None
+    try:
+        content = (folder / f"text-{key}.hsdb").read_bytes()
+        header, _, serialised = content.partition(b"\n")
+        fields = json.loads(header)
+        intact = fields["sha256"] == hashlib.sha256(serialised).hexdigest()
+        if fields["format"] != _CACHE_FORMAT.decode() or not intact:
+            return None
+        main_size = int(fields["main_size"])
+        database = _loaded(serialised[:main_size])
+        rescan_database = _loaded(serialised[main_size:]) if fields["rescanned"] else None
+        without_start = frozenset(int(i) for i in fields["without_start"])
+        rescanned = {int(i): int(separator) for i, separator in fields["rescanned"]}
+        return _Scanner.of(database, patterns, without_start, rescanned, rescan_database)
+    except (OSError, ValueError, KeyError, TypeError, hyperscan.error):
+        return None
+
+
+def _loaded(serialised: bytes) -> hyperscan.Database:
+    database = hyperscan.loadb(serialised, hyperscan.HS_MODE_BLOCK)
+    database.scratch = hyperscan.Scratch(database)
+    return database
+
+
+def _store_database(key: str, scanner: _Scanner) -> None:
+    folder = _cache_folder()
+    if folder is None:
+        return
+    # Written aside and renamed: workers starting together never read half a file.
+    aside = folder / f".text-{key}-{os.getpid()}-{threading.get_ident()}.tmp"
+    try:
+        main = hyperscan.dumpb(scanner.database)
+        rescan = hyperscan.dumpb(scanner.rescan_database) if scanner.rescan_database is not None else b""
+        header = {
+            "format": _CACHE_FORMAT.decode(),
+            "sha256": hashlib.sha256(main + rescan).hexdigest(),
+            "without_start": sorted(scanner.without_start),
+            "rescanned": sorted(scanner.rescanned.items()),
+            "main_size": len(main),
+        }
+        folder.mkdir(parents=True, exist_ok=True)
+        aside.write_bytes(json.dumps(header).encode() + b"\n" + main + rescan)
+        os.replace(aside, folder / f"text-{key}.hsdb")
+        _remove_old_databases(folder)
+    except (OSError, hyperscan.error):
+        with contextlib.suppress(OSError):
+            aside.unlink(missing_ok=True)
+
+
+def _remove_old_databases(folder: Path) -> None:
+    files = sorted(folder.glob("text-*.hsdb"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in files[_CACHED_DATABASES_KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
@@ -114,16 +358,16 @@ class TextDocument:
     @classmethod
     def of(cls, blocks: Iterable[TextBlock]) -> TextDocument:
         doc = cls(list(blocks))
-        position = 0
-        for block in doc.blocks:
-            doc.starts.append(position)
-            position += len(block.text) + 1
-        doc.text = "\n".join(b.text for b in doc.blocks)
+        texts = [b.text for b in doc.blocks]
+        doc.text = "\n".join(texts)
+        # each block starts one character (the joining newline) after the one before it ends
+        doc.starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0)) if texts else []
         doc.segment_starts = _segment_starts(doc)
         return doc
 
     def _block_index(self, position: int) -> int:
-        return max(bisect.bisect_right(self.starts, position) - 1, 0)
+        i = bisect.bisect_right(self.starts, position) - 1
+        return i if i > 0 else 0
 
     def offset(self, position: int) -> int:
         """Character offset in the whole document (TextBlock.offset + position in the block)."""
@@ -132,6 +376,13 @@ class TextDocument:
 
     def location(self, position: int) -> str:
         return self.blocks[self._block_index(position)].location
+
+    def place(self, position: int) -> tuple[str, int, bool]:
+        """:meth:`location`, :meth:`offset` and :meth:`poorly_read` of ``position`` at once."""
+        i = self._block_index(position)
+        block = self.blocks[i]
+        poorly_read = block.confidence is not None and block.confidence < LOW_OCR_CONFIDENCE
+        return block.location, block.offset + position - self.starts[i], poorly_read
 
     def poorly_read(self, position: int) -> bool:
         """True where OCR read the text with low confidence: a reviewer should look at the image."""
@@ -150,12 +401,17 @@ def _segment_starts(doc: TextDocument) -> list[int]:
     skipped: plain text, PDF, RTF), or multi-line blocks that are paragraphs themselves (OCR).
     One-line blocks with no gap between them (DOCX paragraphs, lines) stay one segment.
     """
+    blocks, block_starts = doc.blocks, doc.starts
     starts = [m.end() for m in _BLANK_LINE.finditer(doc.text)]
-    for i in range(1, len(doc.blocks)):
-        before, block = doc.blocks[i - 1], doc.blocks[i]
-        skipped = block.offset > before.offset + len(before.text) + 1
-        if skipped or "\n" in before.text.strip() or "\n" in block.text.strip():
-            starts.append(doc.starts[i])
+    ends = [b.offset + len(b.text) + 1 for b in blocks[:-1]]
+    starts += [
+        block_starts[i] for i, (end, b) in enumerate(zip(ends, blocks[1:], strict=True), 1) if b.offset > end
+    ]
+    # (only newlines beyond those joining the blocks can make one a paragraph: most texts have none)
+    if doc.text.count("\n") > len(blocks) - 1:
+        for i, block in enumerate(blocks):
+            if "\n" in block.text and "\n" in block.text.strip():
+                starts += block_starts[max(i, 1) : i + 2]
     return sorted(set(starts))
 
 
@@ -165,7 +421,7 @@ LOW_OCR_CONFIDENCE = 60.0
 REVIEW_BELOW = 0.7
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per candidate confirmed: not frozen, which makes creating one slower
 class _Hit:
     pattern: TextPattern
     start: int  # position in the joined document text
@@ -173,6 +429,7 @@ class _Hit:
     extras: dict[str, str]
     confidence: float
     end: int = -1  # where the value ends in the text (the span a name covers)
+    name_parts: dict[str, str] | None = None  # a person's name split (see _name_parts)
 
     @property
     def via(self) -> str:
@@ -181,26 +438,84 @@ class _Hit:
 
 def find_candidates(text: str) -> list[tuple[int, int]]:
     """Sorted, distinct ``(start, pattern id)`` of every Hyperscan match in ``text``."""
-    database, patterns = compiled_patterns()
-    no_start = _patterns_without_start_of_match(patterns)
+    scanner = _scanner()
+    patterns, tracked, no_start = scanner.patterns, scanner.tracked, scanner.without_start
     # One byte per character keeps Hyperscan offsets equal to str offsets; non-ASCII becomes "?",
     # which no scan expression needs (names with accents are read by Python at the candidate).
     data = text.encode("ascii", "replace")
     found: set[tuple[int, int]] = set()
     ends: set[tuple[int, int]] = set()
+    rescan_ends: set[tuple[int, int]] = set()
 
     def on_match(pattern_id: int, start: int, end: int, _flags: int, _context: object) -> None:
-        if pattern_id in no_start:
+        if pattern_id in tracked:
+            found.add((start, pattern_id))
+        elif pattern_id in no_start:
             ends.add((end, pattern_id))
         else:
-            found.add((start, pattern_id))
+            rescan_ends.add((end, pattern_id))
 
-    database.scan(data, match_event_handler=on_match)
+    scanner.database.scan(data, match_event_handler=on_match)
     for end, pattern_id in ends:
         start = _start_before(text, patterns[pattern_id], end)
         if start >= 0:
             found.add((start, pattern_id))
+    if rescan_ends:
+        found.update(_rescanned_starts(data, rescan_ends, scanner))
     return sorted(found)
+
+
+# Scanning a little text costs about as much as one more call to Hyperscan: when the stretches to scan again,
+# counting this many bytes more each, would be longer than the text, the whole text is scanned again instead.
+_BYTES_A_SCAN_CALL_COSTS = 1024
+
+
+def _rescanned_starts(data: bytes, ends: set[tuple[int, int]], scanner: _Scanner) -> set[tuple[int, int]]:
+    """``(start, pattern id)`` of the matches of rescanned patterns ending at ``ends`` (``(end, pattern
+    id)``), from a second scan that tracks their start.
+
+    A pattern's match ending at ``end`` is scanned again from the last byte before ``end`` that its
+    matches never hold (a line's newline: the match starts after it, and it is the context of a word
+    boundary at the match's first character, as in the whole text) to one byte past ``end`` (the context
+    of a word boundary there): Hyperscan finds the leftmost start for that end just as in the whole text.
+    """
+    database = scanner.rescan_database
+    assert database is not None
+    found: set[tuple[int, int]] = set()
+
+    def on_match(pattern_id: int, start: int, end: int, _flags: int, context: tuple[int, set]) -> None:
+        offset, wanted = context
+        if (end + offset, pattern_id) in wanted:
+            found.add((start + offset, pattern_id))
+
+    stretches = _stretches(data, ends, scanner.rescanned)
+    if stretches is None:
+        database.scan(data, match_event_handler=on_match, context=(0, ends))
+    for first, (last, wanted) in (stretches or {}).items():
+        database.scan(data[first:last], match_event_handler=on_match, context=(first, wanted))
+    return found
+
+
+def _stretches(
+    data: bytes, ends: set[tuple[int, int]], separators: dict[int, int]
+) -> dict[int, tuple[int, set[tuple[int, int]]]] | None:
+    """Where to scan again for ``ends``: first byte -> (end of the stretch, the ends in it); None when
+    scanning the whole text again costs less."""
+    budget = len(data) - len(ends) * _BYTES_A_SCAN_CALL_COSTS
+    stretches: dict[int, tuple[int, set[tuple[int, int]]]] = {}
+    for end, pattern_id in ends:
+        floor = end - budget
+        first = data.rfind(separators[pattern_id], max(floor, 0), end)
+        if first < 0 < floor:
+            return None
+        first = max(first, 0)
+        last, wanted = stretches.get(first, (0, set()))
+        stretches[first] = (max(last, min(end + 1, len(data))), wanted)
+        wanted.add((end, pattern_id))
+        budget -= end - first
+        if budget < 0:
+            return None
+    return stretches
 
 
 def _line_start_before(text: str, pattern: TextPattern, end: int) -> int:
@@ -267,7 +582,8 @@ def _confidence(text: str, match: re.Match[str], pattern: TextPattern, previous_
 
 def confirm_candidates(text: str, candidates: list[tuple[int, int]]) -> list[_Hit]:
     """Candidates that match exactly, have their context, and pass their family's validator."""
-    _database, patterns = compiled_patterns()
+    scanner = _scanner()
+    patterns, value_groups = scanner.patterns, scanner.value_groups
     hits: list[_Hit] = []
     seen: set[tuple[str, int]] = set()
     last_end: dict[str, int] = {}
@@ -276,27 +592,32 @@ def confirm_candidates(text: str, candidates: list[tuple[int, int]]) -> list[_Hi
         match = pattern.confirm.match(text, start)
         if match is None:
             continue
-        previous_end = last_end.get(pattern.kind, 0)
-        last_end[pattern.kind] = max(previous_end, match.end())
-        confidence = _confidence(text, match, pattern, previous_end)
-        if confidence is None:
-            continue
+        kind = pattern.kind
+        previous_end = last_end.get(kind, 0)
+        if match.end() > previous_end:
+            last_end[kind] = match.end()
+        if pattern.context is None and pattern.negative_context is None:
+            confidence: float | None = pattern.confidence
+        else:
+            confidence = _confidence(text, match, pattern, previous_end)
+            if confidence is None:
+                continue
         if pattern.accept is not None and not pattern.accept(match):
             continue
-        span = match.span("value") if "value" in pattern.confirm.groupindex else match.span()
-        raw = text[span[0] : span[1]]
+        span_start, span_end = match.span("value") if value_groups[pattern_id] else match.span()
+        raw = text[span_start:span_end]
         value = pattern.normalise(raw)
         if not value:
             continue
         # Where the value itself starts (a name after "Mr. "), when it is written as found.
         found_at = raw.find(value)
-        value_start = span[0] + found_at if found_at >= 0 else span[0]
-        value_end = value_start + len(value) if found_at >= 0 else span[1]
+        value_start = span_start + found_at if found_at >= 0 else span_start
+        value_end = value_start + len(value) if found_at >= 0 else span_end
         # Names found several ways at one place are sorted out by _without_overlaps.
-        if pattern.kind != PERSON:
-            if (pattern.kind, value_start) in seen:
+        if kind != PERSON:
+            if (kind, value_start) in seen:
                 continue
-            seen.add((pattern.kind, value_start))
+            seen.add((kind, value_start))
         extras = pattern.extras(match) if pattern.extras is not None else {}
         hits.append(_Hit(pattern, value_start, value, extras, confidence, value_end))
     return hits
@@ -335,7 +656,7 @@ class _Target:
     reach: int = -1  # where a blocker's reach ends (-1: the end of its segment)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Verdict:
     """Where one element goes: a mention key, nobody (""), or nowhere (dropped)."""
 
@@ -388,6 +709,8 @@ class _People:
         return _Verdict(dropped=code not in KEPT_WHEN_BLOCKED, how="blocked")
 
     def _on_header_line(self, position: int) -> bool:
+        if not self.header_lines:
+            return False
         i = bisect.bisect_right(self.header_lines, (position, len(self.doc.text) + 1)) - 1
         return i >= 0 and self.header_lines[i][0] <= position < self.header_lines[i][1]
 
@@ -423,10 +746,14 @@ def _identity(parts: dict[str, str]) -> tuple[str, str]:
 
 
 def _name_parts(hit: _Hit) -> dict[str, str]:
-    parts = split_name(hit.value)
-    if not parts["last_name"] and parts["first_name"]:  # "Dear Mr. Smith": a title and one word, the surname
-        parts["last_name"], parts["first_name"] = parts["first_name"], ""
-    return parts
+    """The parts of a person hit's name, split once (read, never changed, by everything after)."""
+    if hit.name_parts is None:
+        parts = split_name(hit.value)
+        # "Dear Mr. Smith": a title and one word, the surname
+        if not parts["last_name"] and parts["first_name"]:
+            parts["last_name"], parts["first_name"] = parts["first_name"], ""
+        hit.name_parts = parts
+    return hit.name_parts
 
 
 @dataclass
@@ -552,24 +879,22 @@ def _attribute(doc: TextDocument, hit: _Hit, people: _People, out: Detections) -
         if mention is not None and not mention.ssn_last4:
             mention.ssn_last4 = hit.value
         return
-    if kind not in ELEMENT_CODES:
+    if kind not in _ELEMENT_CODES:
         return
     if mention is not None and kind in MENTION_FIELD_OF and not getattr(mention, MENTION_FIELD_OF[kind]):
         setattr(mention, MENTION_FIELD_OF[kind], hit.value)
     unsure_person = mention is not None and mention.needs_review and bool(mention.first_name)
+    location, offset, poorly_read = doc.place(hit.start)
     out.elements.append(
         Element(
             code=kind,
             value=hit.value,
-            location=doc.location(hit.start),
+            location=location,
             mention_key=mention.key if mention is not None else "",
-            offset=doc.offset(hit.start),
+            offset=offset,
             confidence=hit.confidence,
             detector=hit.pattern.name,
-            needs_review=mention is None
-            or unsure_person
-            or hit.confidence < REVIEW_BELOW
-            or doc.poorly_read(hit.start),
+            needs_review=mention is None or unsure_person or hit.confidence < REVIEW_BELOW or poorly_read,
         )
     )
 

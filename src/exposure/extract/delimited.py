@@ -85,7 +85,10 @@ def _plain_table(path: Path, encoding: str, delimiter: str, sample: str) -> Tabl
 
 def _plain(chunk: bytes) -> bool:
     """No quotes (so no quoted delimiters or newlines), no lone carriage returns, no NULs."""
-    return b'"' not in chunk and b"\x00" not in chunk and chunk.count(b"\r") == chunk.count(b"\r\n")
+    if b'"' in chunk or b"\x00" in chunk:
+        return False
+    # Most files have no carriage return at all; only those that do need them counted.
+    return b"\r" not in chunk or chunk.count(b"\r") == chunk.count(b"\r\n")
 
 
 class _PlainReader:
@@ -94,6 +97,9 @@ class _PlainReader:
     def __init__(self, path: Path, delimiter: str, width: int, skip_lines: int) -> None:
         self.path, self.delimiter, self.width = path, delimiter, width
         self.skip_lines = skip_lines
+        # A character that is neither a delimiter nor white space to Python's str.strip (which the csv
+        # path uses; it also strips the separators \x1c-\x1f, which \s leaves).
+        self._content = rf"[^\s\x1c-\x1f{re.escape(delimiter)}]"
 
     def frames(self) -> Iterator[pl.DataFrame]:
         line = 1  # number of the first line of the next chunk
@@ -114,10 +120,10 @@ class _PlainReader:
                 if text is None or not _plain(chunk):
                     yield from self._csv_frames(offset, line)
                     return
-                frame = self._frame(text, line)
+                frame, newlines = self._frame(text, line)
                 if frame.height:
                     yield frame
-                line += chunk.count(b"\n")
+                line += newlines
                 offset += len(chunk)
 
     def _decoded(self, chunk: bytes, offset: int) -> str | None:
@@ -127,22 +133,30 @@ class _PlainReader:
             return None
         return text.removeprefix("\ufeff") if offset == 0 else text
 
-    def _frame(self, text: str, first_line: int) -> pl.DataFrame:
+    def _frame(self, text: str, first_line: int) -> tuple[pl.DataFrame, int]:
+        """The non-blank lines of ``text`` split into cells, and the number of newlines in ``text``."""
         lines = pl.Series("line", [text]).str.split("\n").explode()
+        newlines = lines.len() - 1
+        if text.endswith("\n"):
+            lines = lines.head(newlines)  # not a line: what follows the last newline
         numbers = pl.int_range(first_line, first_line + lines.len(), eager=True, dtype=pl.Int64)
         frame = pl.DataFrame({ROW: numbers, "line": lines})
         if self.skip_lines and first_line == 1:
             frame = frame.slice(self.skip_lines)
-        cells = pl.col("line").str.strip_suffix("\r").str.splitn(self.delimiter, self.width)
+        # A blank row (its cells all white space) is a line of white space and delimiters only.
+        frame = frame.filter(pl.col("line").str.contains(self._content))
+        line = pl.col("line").str.strip_suffix("\r") if "\r" in text else pl.col("line")
+        cells = line.str.splitn(self.delimiter, self.width)
         names = [f"c{i}" for i in range(self.width)]
-        frame = frame.select(ROW, cells.struct.rename_fields(names).alias("cells")).unnest("cells")
-        frame = frame.with_columns(pl.col(names).fill_null(""))
+        cells = cells.struct.rename_fields(names).alias("cells")
+        frame = frame.select(ROW, cells).unnest("cells")
+        if frame[names[-1]].null_count():  # short lines: splitn leaves their last cells null
+            frame = frame.with_columns(pl.col(names).fill_null(""))
         if self.delimiter != "," and self.width > 1:
             # Extra cells were joined into the last column with commas, as the csv path does.
             last = names[-1]
             frame = frame.with_columns(pl.col(last).str.replace_all(self.delimiter, ",", literal=True))
-        blank = pl.all_horizontal(pl.col(n).str.strip_chars() == "" for n in names)
-        return frame.filter(~blank)
+        return frame, newlines
 
     def _csv_frames(self, offset: int, first_line: int) -> Iterator[pl.DataFrame]:
         """From ``offset`` on the csv module reads (quoted fields, odd bytes), numbering from first_line."""

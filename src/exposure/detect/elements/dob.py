@@ -82,12 +82,50 @@ def normalise_dob(value: str) -> str:
     """
     text = _MONTH_DOT.sub("", _TIME_SUFFIX_RE.sub("", value.strip()))
     today = _today()
+    usual = _usual_shape_dates(text)
+    if usual is not None:
+        return _first_birth_date(usual, today)
     for fmt in _formats_for(text):
         try:
             parsed = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
         plausible = _plausible_birth(parsed, today)
+        if plausible:
+            return plausible.isoformat()
+    return ""
+
+
+# The usual shapes, read without strptime (slow). For these texts strptime's regex takes each number whole
+# exactly when it is in range (1-12, 1-31, in one or two digits), and of the formats _formats_for gives them
+# only %m/%d/%Y then %d/%m/%Y (slashes) or %Y-%m-%d (dashes) can take them whole (as in _dob_series).
+_SLASHED_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+
+
+def _usual_shape_dates(text: str) -> list[tuple[int, int, int]] | None:
+    """The (year, month, day) readings of ``text`` in the order strptime tries them, when it is written in
+    a usual shape; None for other texts."""
+    slashed = _SLASHED_DATE.fullmatch(text)
+    if slashed is not None:
+        first, second, year = map(int, slashed.groups())
+        return [(year, first, second), (year, second, first)]
+    iso = _ISO_DATE.fullmatch(text)
+    if iso is None:
+        return None
+    year, month, day = map(int, iso.groups())
+    return [(year, month, day)]
+
+
+def _first_birth_date(readings: list[tuple[int, int, int]], today: dt.date) -> str:
+    """ISO form of the first reading that is a date and a plausible birth date, as normalise_dob's loop."""
+    for year, month, day in readings:
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
+        try:
+            plausible = _plausible_birth(dt.date(year, month, day), today)
+        except ValueError:  # 30 February, year 0
+            continue
         if plausible:
             return plausible.isoformat()
     return ""
@@ -150,12 +188,16 @@ def _day_number(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
     )
 
 
-def _birth_number(year: pl.Expr, month: pl.Expr, day: pl.Expr, today: int, earliest: int) -> pl.Expr:
-    """The date ``YYYYMMDD`` when it is a date and :func:`_plausible_birth` takes it, else null."""
-    number = _day_number(year, month, day)
+def _birth_numbers(
+    frame: pl.DataFrame, year: pl.Expr, month: pl.Expr, day: pl.Expr, today: int, earliest: int
+) -> pl.Series:
+    """For each row of ``frame``: the date ``YYYYMMDD`` when it is a date and :func:`_plausible_birth`
+    takes it, else null. Step by step, as Polars computes a repeated sub-expression again each time."""
+    number, earlier = pl.col("number"), pl.col("earlier")
+    days = frame.select(number=_day_number(year, month, day), earlier=_day_number(year - 100, month, day))
     # a date in the future is a century earlier, when that century has the day (29 February)
-    number = pl.when(number > today).then(_day_number(year - 100, month, day)).otherwise(number)
-    return pl.when(number.is_between(earliest, today)).then(number)
+    days = days.select(number=pl.when(number > today).then(earlier).otherwise(number))
+    return days.select(n=pl.when(number.is_between(earliest, today)).then(number)).to_series()
 
 
 def _parsed(texts: pl.DataFrame, fmt: str, today: int, earliest: int) -> pl.DataFrame:
@@ -180,7 +222,7 @@ def _parsed(texts: pl.DataFrame, fmt: str, today: int, earliest: int) -> pl.Data
     day = pl.col("d").str.strip_chars(" ").cast(pl.Int32)
     frame = frame.select("i", year=year, month=month, day=day)
     year, month, day = pl.col("year"), pl.col("month"), pl.col("day")
-    return frame.select("i", n=_birth_number(year, month, day, today, earliest)).drop_nulls("n")
+    return frame.select("i", n=_birth_numbers(frame, year, month, day, today, earliest)).drop_nulls("n")
 
 
 # The usual shapes, read without regex groups. For these texts strptime's regex takes each number whole
@@ -207,21 +249,22 @@ def _dob_series(values: pl.Series) -> pl.Series:
     year, month, day = pl.col("year"), pl.col("month"), pl.col("day")
     frame = frame.select(
         "v",
-        other=~(slashes | iso) & v.is_not_null(),
+        # blank cells (common: a missing date) are no date in any format, as strptime says of ""
+        other=~(slashes | iso) & (v.str.strip_chars().str.len_bytes() > 0),
         slashes=slashes,
         year=pl.when(slashes).then(c).otherwise(a),
         month=pl.when(slashes).then(a).otherwise(b),
         day=pl.when(slashes).then(b).otherwise(c),
-    )
-    frame = frame.with_columns(n=_birth_number(year, month, day, *bounds))
+    ).with_row_index("i")
+    numbers = _birth_numbers(frame, year, month, day, *bounds)
     # the day first where the month first gave nothing
-    day_first = pl.when(n.is_null() & slashes).then(_birth_number(year, day, month, *bounds))
-    frame = frame.with_columns(n=pl.coalesce(n, day_first))
-    numbers = frame["n"]
-    rest = frame.with_row_index("i").filter("other")
-    odd_values = rest.filter(v.str.contains(_NOT_PRINTABLE_ASCII))
+    retry = frame.filter(numbers.is_null() & frame["slashes"])
+    if not retry.is_empty():
+        numbers = numbers.scatter(retry["i"], _birth_numbers(retry, year, day, month, *bounds))
+    rest = frame.filter("other").with_columns(odd=v.str.contains(_NOT_PRINTABLE_ASCII))
+    odd_values = rest.filter("odd")
     if not rest.is_empty():
-        found = _other_shapes(rest.filter(~v.str.contains(_NOT_PRINTABLE_ASCII)), *bounds)
+        found = _other_shapes(rest.filter(~pl.col("odd")), *bounds)
         if found:
             dates = pl.concat(found)
             numbers = numbers.scatter(dates["i"], dates["n"])
@@ -238,10 +281,11 @@ def _other_shapes(frame: pl.DataFrame, today: int, earliest: int) -> list[pl.Dat
     text = pl.col("v").str.strip_chars().str.replace(_TIME_SUFFIX, "").str.replace_all(r"([A-Za-z])\.", "$1")
     pending = frame.select("i", text=text).with_columns(skeleton=_skeleton(pl.col("text")))
     found = []
+    skeletons = set(pending["skeleton"].unique().to_list())
     for fmt in DATE_FORMATS:
-        fits = pending.filter(pl.col("skeleton").is_in(_FORMAT_REGEXES[fmt][1]))
-        if fits.is_empty():
+        if skeletons.isdisjoint(_FORMAT_REGEXES[fmt][1]):  # (one look instead of a filter per format)
             continue
+        fits = pending.filter(pl.col("skeleton").is_in(_FORMAT_REGEXES[fmt][1]))
         dates = _parsed(fits, fmt, today, earliest)
         if not dates.is_empty():
             found.append(dates)

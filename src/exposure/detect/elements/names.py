@@ -110,8 +110,8 @@ def normalise_name_part(value: str) -> str:
 
 
 def _name_part_expression(column: pl.Expr) -> pl.Expr:
-    stripped = column.str.strip_chars()
-    return pl.when(stripped.str.contains(_NAME_PART_SHAPE)).then(stripped.str.replace_all(r"\s+", " "))
+    shaped = column.str.strip_chars().str.extract(_NAME_PART_SHAPE, 0)  # the shape is anchored: whole value
+    return shaped.str.replace_all(r" {2,}", " ")  # the only white space of the shape is the space
 
 
 def _suffix_expression(column: pl.Expr) -> pl.Expr:
@@ -251,9 +251,12 @@ def surnames() -> frozenset[str]:
         return frozenset(handle.read().split())
 
 
+_NOT_IN_GAZETTEER = str.maketrans("", "", ".'’")
+
+
 def _gazetteer_form(word: str) -> str:
     """The census spelling: lower case without dots or apostrophes (O'Brien is OBRIEN there)."""
-    return re.sub(r"[.'’]", "", word).lower()
+    return word.translate(_NOT_IN_GAZETTEER).lower()
 
 
 def is_first_name(word: str) -> bool:
@@ -386,10 +389,22 @@ def signature_block_end(text: str, name_start: int) -> int:
 
 # ---- names in prose: a census first name followed by a census surname -------------------------------
 
-# Two capitalised words: one candidate per word pair (a longer scan would hide "Anna" in "On Monday Anna
-# Kowalski" behind the leftmost start), the rest is read by the confirmation at the candidate. Bounded
-# width keeps Hyperscan's start-of-match tracking cheap on text full of capitalised words.
-PROSE_SCAN = r"\b[A-Z][a-z]{1,14}[ \t][A-Z][a-z.]"
+# A census first name and a capitalised word: one candidate per word pair (a longer scan would hide "Anna"
+# in "On Monday Anna Kowalski" behind the leftmost start), the rest is read by the confirmation at the
+# candidate. The first names are spelled out, so that the capitalised pairs of ordinary prose ("Board
+# Meeting") are no candidates at all: Hyperscan matches thousands of words about as fast as one. It takes
+# expressions of at most 16,000 characters: one per initial. No \b before the name: the confirmation
+# looks behind it, and Hyperscan compiles thousands of words after \b several times slower.
+_PROSE_FIRST_WORD = re.compile(r"[a-z]{2,15}")  # the first words a candidate could start with
+
+
+def prose_scans() -> tuple[str, ...]:
+    """The Hyperscan expressions of names in prose, one per initial of the census first names."""
+    by_initial: dict[str, list[str]] = {}
+    for name in sorted(first_names()):
+        if _PROSE_FIRST_WORD.fullmatch(name):
+            by_initial.setdefault(name[0], []).append(name.capitalize())
+    return tuple(f"(?:{'|'.join(names)})[ \\t][A-Z][a-z.]" for names in by_initial.values())
 _PROSE_CONFIRM = re.compile(
     r"(?<![\w'’.-])(?P<value>(?P<first>[A-Z][a-z]+)(?:[ \t]+(?:[A-Z][a-z]+|[A-Z]\.?))?[ \t]+"
     r"[A-Z][A-Za-z'’]*[a-z][A-Za-z'’]*(?:-[A-Z][A-Za-z'’]*[a-z])?)(?![\w'’-])"
@@ -603,15 +618,18 @@ FAMILY = ElementFamily(
             caseless=True,
             confidence=0.6,
         ),
-        TextPattern(
-            name="name.prose",
-            kind="person",
-            scan=PROSE_SCAN,
-            confirm=_PROSE_CONFIRM,
-            normalise=name_in_prose,
-            accept=_prose_name_is_a_person,
-            extras=lambda _match: {"role": "individual", "via": "prose"},
-            confidence=0.55,
+        *(
+            TextPattern(
+                name="name.prose",
+                kind="person",
+                scan=scan,
+                confirm=_PROSE_CONFIRM,
+                normalise=name_in_prose,
+                accept=_prose_name_is_a_person,
+                extras=lambda _match: {"role": "individual", "via": "prose"},
+                confidence=0.55,
+            )
+            for scan in prose_scans()
         ),
         TextPattern(
             name="name.correspondent",

@@ -16,21 +16,20 @@ _NON_DIGITS = re.compile(r"\D")
 
 
 def normalise_phone_cell(value: str) -> str:
-    """E.164 for a cell already shaped like a US number; "" when phonenumbers says it is invalid.
+    """E.164 for a cell already shaped like a North American number; "" when it is valid in no region of
+    country code 1 (as ``phonenumbers.is_valid_number`` decides: the U.S., Canada, the Caribbean ...).
 
-    The cell's shape was checked in Polars, so building the number from its digits
-    and asking phonenumbers only for validity and format is enough (and 4x faster
-    than ``phonenumbers.parse`` on every row).
+    The cell's shape was checked in Polars, so building the number from its digits and checking it
+    against phonenumbers' metadata is enough (and many times faster than ``phonenumbers.parse``).
+    Toll-free numbers are valid: in a person's phone column they are that person's number.
     """
     digits = _NON_DIGITS.sub("", _EXTENSION.sub("", value))
     if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]
     if len(digits) != 10:
         return ""
-    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
-    if not phonenumbers.is_valid_number_for_region(number, REGION):
-        return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    nsn = str(int(digits))  # as phonenumbers keeps it: no leading zeros
+    return _E164_PREFIX + nsn if _nanpa_region_index(nsn) is not None else ""
 
 
 # What normalise_phone_cell is given: a stripped value of this shape (normalise_series checks it).
@@ -66,7 +65,11 @@ def _validity_rules(region: str) -> tuple[str, tuple[tuple[int, ...], str], dict
     return f"+{metadata.country_code}", general, joined
 
 
-_E164_PREFIX, _GENERAL_RULE, _TYPE_RULES = _validity_rules(REGION)
+_E164_PREFIX = _validity_rules(REGION)[0]
+# Regions of country code 1 checked in Polars, in this order: most North American numbers are American,
+# then Canadian. Numbers valid in neither are checked against all the other regions in Python.
+_POLARS_REGIONS = ("US", "CA")
+_POLARS_RULES = {region: _validity_rules(region)[1:] for region in _POLARS_REGIONS}
 
 
 def _matches(number: pl.Expr, lengths: tuple[int, ...], pattern: str) -> pl.Expr:
@@ -76,42 +79,56 @@ def _matches(number: pl.Expr, lengths: tuple[int, ...], pattern: str) -> pl.Expr
     return number.str.len_bytes().is_in(lengths) & whole if lengths else whole
 
 
-def _valid_in_region(number: pl.Expr) -> pl.Expr:
-    """``is_valid_number_for_region`` of national significant numbers (digit strings) of :data:`REGION`."""
-    of_some_type = [_matches(number, lengths, pattern) for lengths, pattern in _TYPE_RULES.items()]
-    return _matches(number, *_GENERAL_RULE) & pl.any_horizontal(of_some_type)
+def _valid_in_region(number: pl.Expr, region: str) -> pl.Expr:
+    """``is_valid_number_for_region`` of national significant numbers (digit strings) of ``region``."""
+    general, types = _POLARS_RULES[region]
+    of_some_type = [_matches(number, lengths, pattern) for lengths, pattern in types.items()]
+    return _matches(number, *general) & pl.any_horizontal(of_some_type)
 
 
-# The shape again, naming its digits (area code written with or without parentheses, exchange, line).
-_CELL_PARTS = PHONE_CELL_SHAPE.replace(r"\(\d{3}\)|\d{3}", r"\((?P<a>\d{3})\)|(?P<b>\d{3})", 1)
-_CELL_PARTS = _CELL_PARTS.replace(r"[\s.-]*\d{3}[\s.-]*\d{4}", r"[\s.-]*(?P<c>\d{3})[\s.-]*(?P<d>\d{4})", 1)
-assert all(f"(?P<{name}>" in _CELL_PARTS for name in "abcd")
+# An extension at the end of a value of PHONE_CELL_SHAPE, and what else is not a digit in one of printable
+# ASCII (where the only white space is the space).
+_EXTENSION_AT_END = r"(?i)\s*(?:x|ext\.?|extension)\s*\d{1,6}$"
+_PUNCTUATION = ["(", ")", " ", "-", ".", "+"]
 
 
 def _phone_series(values: pl.Series) -> pl.Series:
     stripped = pl.DataFrame({"v": values.str.strip_chars()}).with_row_index("i")
-    frame = stripped.select("i", "v", parts=pl.col("v").str.extract_groups(_CELL_PARTS)).unnest("parts")
-    frame = frame.filter(pl.col("c").is_not_null())  # the shape
+    shaped = stripped.filter(pl.col("v").str.contains(PHONE_CELL_SHAPE))
     odd = pl.col("v").str.contains(_NOT_PRINTABLE_ASCII)
     # normalise_phone_cell takes all digits but an extension's, then drops a leading 1 from 11: in a value
-    # of this shape (in printable ASCII) that leaves the ten digits named here. int() drops leading zeros.
-    ten = pl.concat_str(pl.coalesce("a", "b"), "c", "d")
-    national = ten.str.strip_chars_start("0")
-    national = pl.when(national == "").then(pl.lit("0")).otherwise(national)
-    numbers = frame.filter(~odd).select("i", nsn=national)
-    found = [numbers.filter(_valid_in_region(pl.col("nsn"))).select("i", e164=_E164_PREFIX + pl.col("nsn"))]
-    odd_values = frame.filter(odd)
+    # of this shape (in printable ASCII) that leaves its last ten digits. int() drops leading zeros.
+    digits = pl.col("v").str.replace(_EXTENSION_AT_END, "").str.replace_many(_PUNCTUATION, [""] * 6)
+    national = digits.str.slice(-10).str.strip_chars_start("0").replace("", "0")
+    numbers = shaped.filter(~odd).select("i", nsn=national)
+    found = [_valid_numbers(numbers).select("i", e164=_E164_PREFIX + pl.col("nsn"))]
+    odd_values = shaped.filter(odd)
     if not odd_values.is_empty():
         by_python = [normalise_phone_cell(v) or None for v in odd_values["v"].to_list()]
         found.append(odd_values.select("i", e164=pl.Series(by_python, dtype=pl.String)))
-    result = stripped.select("i").join(pl.concat(found), on="i", how="left", maintain_order="left")
-    return result["e164"].alias(values.name)
+    result = pl.concat(found)
+    nulls = pl.repeat(None, values.len(), dtype=pl.String, eager=True)
+    return nulls.scatter(result["i"], result["e164"]).alias(values.name)
+
+
+def _valid_numbers(numbers: pl.DataFrame) -> pl.DataFrame:
+    """The ``numbers`` (national significant numbers "nsn") valid in some region of country code 1: in
+    Polars region by region (each on the numbers the one before did not take), the rest in Python."""
+    found = []
+    for region in _POLARS_REGIONS:
+        numbers = numbers.with_columns(valid=_valid_in_region(pl.col("nsn"), region))
+        found.append(numbers.filter("valid").drop("valid"))
+        numbers = numbers.filter(~pl.col("valid")).drop("valid")
+    distinct = numbers["nsn"].unique().to_list()
+    elsewhere = pl.Series([nsn for nsn in distinct if _VALID_OUTSIDE_US.match(nsn)], dtype=pl.String)
+    return pl.concat([*found, numbers.filter(pl.col("nsn").is_in(elsewhere.implode()))])
 
 
 def phone_column_expression(column: pl.Expr) -> pl.Expr:
     """Whole-column version of :func:`normalise_phone_cell` on the stripped values of
     :data:`PHONE_CELL_SHAPE` (null elsewhere), with the same results: validity by the patterns of
-    phonenumbers' metadata for :data:`REGION`, E.164 as ``format_number`` writes it."""
+    phonenumbers' metadata of the regions of country code 1 (the U.S. and Canada in Polars, the Caribbean
+    regions in Python on the few numbers neither takes); E.164 as ``format_number`` writes it."""
     return column.map_batches(_phone_series, return_dtype=pl.String)
 
 
@@ -160,9 +177,29 @@ def _valid_by(rules: tuple, nsn: str) -> bool:
     return any((not lengths or len(nsn) in lengths) and p.fullmatch(nsn) for lengths, p in types)
 
 
+def _rules_regex(rules: tuple) -> str:
+    """:func:`_valid_by` as one expression (for ``re.match``): lengths and patterns must hold to the end."""
+    general_lengths, general, types = rules
+
+    def of_length(lengths: tuple[int, ...]) -> str:
+        return f"(?=(?:{'|'.join(f'.{{{n}}}' for n in lengths)})\\Z)" if lengths else ""
+
+    some_type = "|".join(f"{of_length(lengths)}(?:{p.pattern})\\Z" for lengths, p in types)
+    return f"{of_length(general_lengths)}(?=(?:{general.pattern})\\Z)(?:{some_type})"
+
+
+# Valid in some region of country code 1 other than the U.S.: numbers that are not American are told
+# with one match instead of one per region.
+_VALID_OUTSIDE_US = re.compile("|".join(f"(?:{_rules_regex(rules)})" for rules in _NANPA_RULES[1:]))
+
+
 def _nanpa_region_index(nsn: str) -> int | None:
     """The region of country code 1 where the number is valid (the first, as phonenumbers picks it)."""
-    return next((i for i, rules in enumerate(_NANPA_RULES) if _valid_by(rules, nsn)), None)
+    if _valid_by(_NANPA_RULES[0], nsn):
+        return 0
+    if not _VALID_OUTSIDE_US.match(nsn):
+        return None
+    return next((i for i, rules in enumerate(_NANPA_RULES) if i and _valid_by(rules, nsn)), None)
 
 
 def _toll_free_in(region_index: int, nsn: str) -> bool:
