@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import operator
 import os
 import platform
 import re
@@ -344,6 +345,8 @@ def _remove_old_databases(folder: Path) -> None:
 
 
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+_TEXT_OF = operator.attrgetter("text")
+_OFFSET_OF = operator.attrgetter("offset")
 
 
 @dataclass
@@ -358,10 +361,13 @@ class TextDocument:
     @classmethod
     def of(cls, blocks: Iterable[TextBlock]) -> TextDocument:
         doc = cls(list(blocks))
-        texts = [b.text for b in doc.blocks]
+        # A document is often thousands of one-line blocks: these run as C loops (map), not Python ones.
+        texts = list(map(_TEXT_OF, doc.blocks))
         doc.text = "\n".join(texts)
-        # each block starts one character (the joining newline) after the one before it ends
-        doc.starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0)) if texts else []
+        # each block starts one character (the joining newline) after the one before it ends: after the
+        # texts before it and one newline for each
+        lengths_before = itertools.accumulate(map(len, texts), initial=0)
+        doc.starts = list(map(operator.add, lengths_before, range(len(texts))))
         doc.segment_starts = _segment_starts(doc)
         return doc
 
@@ -403,10 +409,11 @@ def _segment_starts(doc: TextDocument) -> list[int]:
     """
     blocks, block_starts = doc.blocks, doc.starts
     starts = [m.end() for m in _BLANK_LINE.finditer(doc.text)]
-    ends = [b.offset + len(b.text) + 1 for b in blocks[:-1]]
-    starts += [
-        block_starts[i] for i, (end, b) in enumerate(zip(ends, blocks[1:], strict=True), 1) if b.offset > end
-    ]
+    # A block starts past where the one before it ends (a gap: skipped lines) exactly where its offset runs
+    # further ahead of its place in the joined text than the offset of the block before it did.
+    ahead = list(map(operator.sub, map(_OFFSET_OF, blocks), block_starts))
+    if ahead and ahead.count(ahead[0]) != len(ahead):  # (no gap at all in most documents)
+        starts += itertools.compress(block_starts[1:], map(operator.gt, ahead[1:], ahead[:-1]))
     # (only newlines beyond those joining the blocks can make one a paragraph: most texts have none)
     if doc.text.count("\n") > len(blocks) - 1:
         for i, block in enumerate(blocks):

@@ -115,6 +115,21 @@ def _true_attributes(features: dict[str, object]) -> list[str]:
 @functools.lru_cache(maxsize=65_536)
 def _token_class(token: str) -> tuple[str, ...]:
     """What the CRF sees of ``token`` (its own, or as a neighbour): its true attributes the model knows."""
+    if token.isascii() and token.isdigit():  # house numbers and ZIP codes: most never seen before
+        zeros = len(token) - len(token.rstrip("0"))
+        return _digits_class(len(token), zeros)
+    return _features_class(token)
+
+
+@functools.lru_cache(maxsize=1_024)
+def _digits_class(length: int, zeros: int) -> tuple[str, ...]:
+    """The class of every token of ``length`` ASCII digits ending in ``zeros`` zeros. usaddress's features of
+    such a token are its length and its trailing zeros and nothing else (no street name or direction is
+    written in digits), so one token stands for them all."""
+    return _features_class("1" * (length - zeros) + "0" * zeros)
+
+
+def _features_class(token: str) -> tuple[str, ...]:
     known = _model_attributes()
     names = _true_attributes(usaddress.tokenFeatures(token))
     if known is not None:
