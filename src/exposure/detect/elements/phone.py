@@ -1,4 +1,4 @@
-"""U.S. telephone numbers, validated and formatted (E.164) by ``phonenumbers``."""
+"""North American telephone numbers (country code 1), validated and formatted (E.164) by ``phonenumbers``."""
 
 from __future__ import annotations
 
