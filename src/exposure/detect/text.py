@@ -18,6 +18,9 @@ Providers are never people here (their labels are refused), and staff signing fo
 organisation, test fixtures ("Test Patient") and e-mail header lines are *blockers*: what
 follows them in their segment (their line, for a header) is theirs, not an individual's,
 and is dropped, except an SSN, which is kept for a reviewer tied to nobody.
+
+Every hit of one name in a document is one person, unless the SSNs or dates of birth tied to its
+records (segments, labelled fields) differ: then each set of records that nothing tells apart is one.
 """
 
 from __future__ import annotations
@@ -670,6 +673,7 @@ class _Verdict:
     key: str = ""
     dropped: bool = False
     how: str = "nobody"  # segment, subject, note, addressee, nobody, blocked
+    at: int = -1  # where the person it goes to is named (the target's start)
 
 
 @dataclass
@@ -700,7 +704,7 @@ class _People:
         same_segment = self._nearest_in_segment(position)
         if same_segment is not None:
             if same_segment.kind == PERSON:
-                return _Verdict(same_segment.key, how="segment")
+                return _Verdict(same_segment.key, how="segment", at=same_segment.start)
             return self._blocked(code)
         for how, target in (
             ("subject", self._nearest_or_first(position, self._subjects)),
@@ -708,7 +712,7 @@ class _People:
             ("addressee", self._nearest_or_first(position, self._addressees)),
         ):
             if target is not None:
-                return _Verdict(target.key, how=how)
+                return _Verdict(target.key, how=how, at=target.start)
         return _Verdict()
 
     @staticmethod
@@ -817,26 +821,155 @@ def _people(doc: TextDocument, hits: list[_Hit], out: Detections) -> _People:
             people.targets.append(_Target(hit.start, STAFF, reach=signature_block_end(doc.text, hit.start)))
         else:
             individuals.append(hit)
-    for group in _group_people(individuals):
-        key = _new_mention(doc, group, people, out)
-        for hit in group.hits:
-            people.targets.append(
-                _Target(
-                    hit.start,
-                    PERSON,
-                    key,
-                    # an individual who signs a letter addressed to nobody is whom it is about
-                    labelled=hit.via != "prose",
-                    subject=bool(hit.extras.get("subject")),
-                    addressee=bool(hit.extras.get("addressee")),
-                )
-            )
     for hit in hits:
         if hit.pattern.kind == CORRESPONDENT:
             line_end = doc.text.find("\n", hit.start)
             people.header_lines.append((hit.start, line_end if line_end >= 0 else len(doc.text)))
-    people.ready()
+    groups = _group_people(individuals)
+    blockers = list(people.targets)
+    _add_person_targets(doc, groups, people)
+    told_apart = _apart_where_told_apart(doc, groups, people, hits)
+    if told_apart is not None:
+        groups = told_apart
+        people.targets = blockers
+        _add_person_targets(doc, groups, people)
+    for group in groups:
+        _new_mention(doc, group, people, out)
     return people
+
+
+def _mention_key(doc: TextDocument, group: _Group) -> str:
+    return f"{TEXT_MENTION_PREFIX}{doc.offset(group.hits[0].start)}"
+
+
+def _add_person_targets(doc: TextDocument, groups: list[_Group], people: _People) -> None:
+    for group in groups:
+        key = _mention_key(doc, group)
+        people.targets.extend(_person_target(hit, key) for hit in group.hits)
+    people.ready()
+
+
+def _person_target(hit: _Hit, key: str) -> _Target:
+    return _Target(
+        hit.start,
+        PERSON,
+        key,
+        # an individual who signs a letter addressed to nobody is whom it is about
+        labelled=hit.via != "prose",
+        subject=bool(hit.extras.get("subject")),
+        addressee=bool(hit.extras.get("addressee")),
+    )
+
+
+# ---- two people of one name -------------------------------------------------------------------
+#
+# A call log or a file of clinical notes may name two different people the same way. Where the hits of one
+# name hold two different SSNs or dates of birth, they are split into records (a new segment, or a new
+# "Patient:" / "Name:" field, starts one) and the records are put back together wherever nothing tells them
+# apart: a letter naming its addressee three times, or a note repeating its patient's name, stays one.
+
+# Elements of which a person has one: two different ones tied to one name are two people.
+TELLING_APART = frozenset({"ssn", "date_of_birth"})
+
+_Values = dict[str, set[str]]  # element code (of TELLING_APART) -> the values tied to a record or person
+
+
+@dataclass
+class _Apart:
+    """The records of one name that hold nothing telling them apart: one person."""
+
+    hits: list[_Hit]
+    values: _Values
+
+
+def _apart_where_told_apart(
+    doc: TextDocument, groups: list[_Group], people: _People, hits: list[_Hit]
+) -> list[_Group] | None:
+    """``groups`` with each split into one group per person its records tell apart; None when none is
+    (most documents). ``people`` holds the targets of ``groups``, ready."""
+    telling = [h for h in hits if h.pattern.kind in TELLING_APART]
+    if len(telling) < 2 or all(len(g.hits) < 2 for g in groups):
+        return None
+    records = [_records(doc, group) for group in groups]
+    values = _values_of_records(records, people, telling)
+    split: list[_Group] = []
+    told_apart = False
+    for group, group_records, group_values in zip(groups, records, values, strict=True):
+        persons = _told_apart(group_records, group_values) if len(group_records) > 1 else []
+        if len(persons) < 2:
+            split.append(group)
+            continue
+        told_apart = True
+        for person in persons:
+            person.hits.sort(key=lambda h: h.start)
+            split.append(_Group(person.hits, _name_parts(person.hits[0])))
+    return split if told_apart else None
+
+
+def _records(doc: TextDocument, group: _Group) -> list[list[_Hit]]:
+    """The hits of a group in runs: a hit in another segment than the one before, or a labelled field
+    ("Patient:", "Name:"), starts a new run."""
+    records: list[list[_Hit]] = []
+    segment = -1
+    for hit in group.hits:
+        hit_segment = doc.segment(hit.start)
+        if not records or hit_segment != segment or hit.via == "label":
+            records.append([])
+        records[-1].append(hit)
+        segment = hit_segment
+    return records
+
+
+def _values_of_records(
+    records: list[list[list[_Hit]]], people: _People, telling: list[_Hit]
+) -> list[list[_Values]]:
+    """Per group, per record: the SSNs and dates of birth attribution as it stands ties to it (only for
+    groups of several records: the others cannot be split)."""
+    record_at: dict[int, tuple[int, int]] = {}  # where a person is named -> (group, record)
+    for g, group_records in enumerate(records):
+        if len(group_records) > 1:
+            for r, record in enumerate(group_records):
+                record_at.update((hit.start, (g, r)) for hit in record)
+    values: list[list[_Values]] = [[{} for _ in group_records] for group_records in records]
+    if not record_at:
+        return values
+    for hit in telling:
+        verdict = people.verdict(hit.start, hit.pattern.kind)
+        if verdict.key and verdict.at in record_at:
+            g, r = record_at[verdict.at]
+            values[g][r].setdefault(hit.pattern.kind, set()).add(hit.value)
+    return values
+
+
+def _told_apart(records: list[list[_Hit]], values: list[_Values]) -> list[_Apart]:
+    """Records joined into people: a record goes to the person whose values it shares, else continues the
+    run before it unless their values differ; a record with no SSN or date of birth continues the run."""
+    people: list[_Apart] = []
+    current: _Apart | None = None
+    for record, found in zip(records, values, strict=True):
+        if current is not None and not found:
+            current.hits.extend(record)
+            continue
+        home = next((p for p in people if _shares(p.values, found) and not _differ(p.values, found)), None)
+        if home is None and current is not None and not _differ(current.values, found):
+            home = current
+        if home is None:
+            home = _Apart([], {})
+            people.append(home)
+        home.hits.extend(record)
+        for code, found_values in found.items():
+            home.values.setdefault(code, set()).update(found_values)
+        current = home
+    return people
+
+
+def _shares(these: _Values, those: _Values) -> bool:
+    return any(these.get(code, set()) & found for code, found in those.items())
+
+
+def _differ(these: _Values, those: _Values) -> bool:
+    """Both hold an SSN (or a date of birth) and none of them is the same."""
+    return any(these.get(code) and found and not these[code] & found for code, found in those.items())
 
 
 def _new_mention(doc: TextDocument, group: _Group, people: _People, out: Detections) -> str:
@@ -844,7 +977,7 @@ def _new_mention(doc: TextDocument, group: _Group, people: _People, out: Detecti
     best = max(group.hits, key=lambda h: (_PRECEDENCE.get(h.via, 2), h.confidence))
     parts = _name_parts(best)
     offset = doc.offset(first.start)
-    key = f"{TEXT_MENTION_PREFIX}{offset}"
+    key = _mention_key(doc, group)
     location = doc.location(first.start)
     unsure = best.confidence < REVIEW_BELOW or doc.poorly_read(best.start)
     roles = [h.extras.get("role", "individual") for h in group.hits]
