@@ -3,34 +3,15 @@
 from __future__ import annotations
 
 import random
-import re
 from collections import Counter
 
 import pytest
 
 from exposure.detect import DetectContext, detect_text
-from exposure.model import Detections, Mention, TextBlock
+from exposure.model import Detections, Mention
+from test_detect_text_people import lines, paragraphs
 
 CTX = DetectContext()
-
-
-def lines(text: str) -> list[TextBlock]:
-    """One block per line, as DOCX paragraphs or RTF lines come (blank lines are empty blocks)."""
-    blocks, offset = [], 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        blocks.append(TextBlock(location=f"line {number}", text=line, offset=offset))
-        offset += len(line) + 1
-    return blocks
-
-
-def paragraphs(text: str) -> list[TextBlock]:
-    """One block per paragraph, blank lines skipped, as the plain-text and PDF readers give them."""
-    blocks, offset = [], 0
-    for part in re.split(r"(\n[ \t]*\n)", text):
-        if part.strip() and not part.startswith("\n"):
-            blocks.append(TextBlock(location=f"at {offset}", text=part, offset=offset))
-        offset += len(part)
-    return blocks
 
 
 SPLITTERS = pytest.mark.parametrize("split", [lines, paragraphs], ids=["lines", "paragraphs"])
