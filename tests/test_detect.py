@@ -12,7 +12,7 @@ from exposure.detect import DetectContext, detect_table, detect_text
 from exposure.detect.columns import classify_columns
 from exposure.detect.elements.dob import normalise_dob
 from exposure.detect.elements.names import split_name
-from exposure.detect.text import compiled_patterns
+from exposure.detect.text import _scanner
 from exposure.model import Detections, Table, TextBlock
 
 CTX = DetectContext()
@@ -421,7 +421,7 @@ def test_block_offsets_are_used_for_element_offsets() -> None:
 
 
 def test_hyperscan_database_is_compiled_once() -> None:
-    assert compiled_patterns() is compiled_patterns()
+    assert _scanner() is _scanner()
 
 
 def test_text_read_by_ocr_with_low_confidence_needs_review() -> None:

@@ -1,7 +1,8 @@
 """Text: one Hyperscan pass finds candidates of every pattern; Python confirms and attributes them.
 
-The database of all :class:`TextPattern` scan expressions is compiled once per
-process. Python only looks at candidates: it re-matches each at its start
+The database of all :class:`TextPattern` scan expressions is built once per process
+(loaded from the user's cache folder when a process built it before, see _scanner). Python only
+looks at candidates: it re-matches each at its start
 (exact span, boundaries), checks context words and normalises with the family's
 validator. Then every element is tied to the person the text is about, in this order:
 
@@ -108,13 +109,6 @@ def _scanner() -> _Scanner:
         scanner = _build_scanner(patterns)
         _store_database(key, scanner)
     return scanner
-
-
-@cache
-def compiled_patterns() -> tuple[hyperscan.Database, tuple[TextPattern, ...]]:
-    """The Hyperscan database of every registered text pattern (built once per process)."""
-    scanner = _scanner()
-    return scanner.database, scanner.patterns
 
 
 def _flags(pattern: TextPattern, with_start: bool = True) -> int:
@@ -390,13 +384,11 @@ class TextDocument:
         """:meth:`location`, :meth:`offset` and :meth:`poorly_read` of ``position`` at once."""
         i = self._block_index(position)
         block = self.blocks[i]
-        poorly_read = block.confidence is not None and block.confidence < LOW_OCR_CONFIDENCE
-        return block.location, block.offset + position - self.starts[i], poorly_read
+        return block.location, block.offset + position - self.starts[i], _poorly_read(block)
 
     def poorly_read(self, position: int) -> bool:
         """True where OCR read the text with low confidence: a reviewer should look at the image."""
-        confidence = self.blocks[self._block_index(position)].confidence
-        return confidence is not None and confidence < LOW_OCR_CONFIDENCE
+        return _poorly_read(self.blocks[self._block_index(position)])
 
     def segment(self, position: int) -> int:
         """Which paragraph-like segment ``position`` is in (see _segment_starts)."""
@@ -427,6 +419,12 @@ def _segment_starts(doc: TextDocument) -> list[int]:
 
 # Mean OCR word confidence (0-100) under which what was read needs a reviewer's eye.
 LOW_OCR_CONFIDENCE = 60.0
+
+
+def _poorly_read(block: TextBlock) -> bool:
+    return block.confidence is not None and block.confidence < LOW_OCR_CONFIDENCE
+
+
 # Detections less sure than this go to the review queue (a bare number with weak context).
 REVIEW_BELOW = 0.7
 
