@@ -38,3 +38,13 @@ def demo_case(tmp_path_factory: pytest.TempPathFactory):
     from exposure.demo import generate_demo
 
     return generate_demo(tmp_path_factory.mktemp("demo"), people=200, seed=11)
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    """An empty case database (modules that need a filled one define their own ``con``)."""
+    from exposure.case.db import open_case
+
+    connection = open_case(tmp_path / "case")
+    yield connection
+    connection.close()

@@ -24,13 +24,6 @@ CONFIG = CaseConfig(
 )
 
 
-@pytest.fixture
-def con(tmp_path):
-    connection = open_case(tmp_path / "case")
-    yield connection
-    connection.close()
-
-
 def add_people(con, count: int, state: str, elements: str, owners: str = "", named: bool = True,
                prefix: str | None = None) -> None:  # fmt: skip
     """Insert ``count`` persons sharing a state, element list and owners (ids prefix-0001 ...)."""

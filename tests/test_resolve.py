@@ -70,11 +70,8 @@ def members(con) -> dict[str, set[tuple[str, str]]]:
     return out
 
 
-@pytest.fixture
-def con(tmp_path):
-    connection = open_case(tmp_path / "case")
-    yield connection
-    connection.close()
+def sizes(con) -> list[int]:
+    return sorted(len(m) for m in members(con).values())
 
 
 CONFIG = CaseConfig(name="Test case", breach_date=BREACH)

@@ -7,9 +7,6 @@ person), and by whole replacements (never merged: they look exactly like a twin 
 
 from __future__ import annotations
 
-import pytest
-
-from exposure.case.db import open_case
 from exposure.resolve import resolve_case
 from exposure.resolve.constraints import (
     STRONG_WEIGHT,
@@ -21,18 +18,7 @@ from exposure.resolve.constraints import (
     firsts_slip,
 )
 from exposure.resolve.keys import is_known_given_name, nickname_group
-from test_resolve import CONFIG, SHA, add_mention, members, persons
-
-
-@pytest.fixture
-def con(tmp_path):
-    connection = open_case(tmp_path / "case")
-    yield connection
-    connection.close()
-
-
-def sizes(con) -> list[int]:
-    return sorted(len(m) for m in members(con).values())
+from test_resolve import CONFIG, SHA, add_mention, persons, sizes
 
 
 def profile(first: str = "", **sets) -> Profile:

@@ -23,19 +23,7 @@ from exposure.resolve.constraints import (
 from exposure.resolve.keys import nickname_group, soundex, street_key
 from exposure.resolve.link import settings_for_dialect, splink_settings
 from exposure.resolve.standardize import surname_parts
-from test_resolve import CONFIG, SHA, add_element, add_mention, members, persons
-
-
-@pytest.fixture
-def con(tmp_path):
-    connection = open_case(tmp_path / "case")
-    yield connection
-    connection.close()
-
-
-def sizes(con) -> list[int]:
-    return sorted(len(m) for m in members(con).values())
-
+from test_resolve import CONFIG, SHA, add_element, add_mention, members, persons, sizes
 
 # --- keys -----------------------------------------------------------------------------------------
 
