@@ -187,24 +187,14 @@ def exposure_records_detector() -> Callable[[Path], int]:
 
 
 def exposure_text_detector() -> Callable[[Path], int]:
+    """Text as the scan's worker reads it: the plain-text extractor's paragraphs, grouped into batches
+    of ``TEXT_BLOCKS_PER_BATCH`` blocks, each batch through ``detect_text``."""
     from exposure.detect import DetectContext, detect_text
-    from exposure.model import TextBlock
-    from exposure.worker import TEXT_BLOCKS_PER_BATCH
+    from exposure.extract.plaintext import read_text
+    from exposure.worker import _batched
 
     def detect(path: Path) -> int:
-        found = 0
-        blocks: list[TextBlock] = []
-        offset = 0
-        with open(path, encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                blocks.append(TextBlock(location=f"line {number}", text=line.rstrip("\n"), offset=offset))
-                offset += len(line)
-                if len(blocks) >= TEXT_BLOCKS_PER_BATCH:
-                    found += len(detect_text(blocks, DetectContext()).elements)
-                    blocks = []
-        if blocks:
-            found += len(detect_text(blocks, DetectContext()).elements)
-        return found
+        return sum(len(detect_text(blocks, DetectContext()).elements) for blocks in _batched(read_text(path)))
 
     return detect
 
