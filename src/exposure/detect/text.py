@@ -878,6 +878,7 @@ class _Apart:
 
     hits: list[_Hit]
     values: _Values
+    number: int = 0  # its place in the list of people found
 
 
 def _apart_where_told_apart(
@@ -940,29 +941,31 @@ def _values_of_records(
 
 
 def _told_apart(records: list[list[_Hit]], values: list[_Values]) -> list[_Apart]:
-    """Records joined into people: a record goes to the person whose values it shares, else continues the
-    run before it unless their values differ; a record with no SSN or date of birth continues the run."""
+    """Records joined into people: a record goes to the (first) person whose values it shares, else
+    continues the run before it unless their values differ; a record with no SSN or date of birth
+    continues the run. Who holds a value is indexed, so a long call log of one name is not quadratic."""
     people: list[_Apart] = []
+    holders: dict[tuple[str, str], list[int]] = {}  # (code, value) -> numbers of the people holding it
     current: _Apart | None = None
     for record, found in zip(records, values, strict=True):
         if current is not None and not found:
             current.hits.extend(record)
             continue
-        home = next((p for p in people if _shares(p.values, found) and not _differ(p.values, found)), None)
+        sharing = sorted({n for code, vs in found.items() for v in vs for n in holders.get((code, v), ())})
+        home = next((people[n] for n in sharing if not _differ(people[n].values, found)), None)
         if home is None and current is not None and not _differ(current.values, found):
             home = current
         if home is None:
-            home = _Apart([], {})
+            home = _Apart([], {}, len(people))
             people.append(home)
         home.hits.extend(record)
         for code, found_values in found.items():
-            home.values.setdefault(code, set()).update(found_values)
+            held = home.values.setdefault(code, set())
+            for value in found_values - held:
+                holders.setdefault((code, value), []).append(home.number)
+            held.update(found_values)
         current = home
     return people
-
-
-def _shares(these: _Values, those: _Values) -> bool:
-    return any(these.get(code, set()) & found for code, found in those.items())
 
 
 def _differ(these: _Values, those: _Values) -> bool:
