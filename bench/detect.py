@@ -353,6 +353,8 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.measure, args.kind, args.paths, args)))
         return
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="exposure-bench-", dir=args.workdir) as work:
         run_all(Path(work), args)
 
