@@ -178,7 +178,7 @@ def detect_table_frames(table: Table, ctx: DetectContext) -> Iterator[TableDetec
         people=_person_plans(plans),
         owner_columns=_owner_columns(table.columns, ctx.owner_value_columns),
         location_prefix=f"{table.name}!" if table.name else "",
-        memory=value_memories(plans, sample_rows),
+        memory=value_memories(plans, sample_rows) if first.height >= _REMEMBER_FROM_ROWS else {},
     )
     yield reader.read(first)
     for batch in batches:
@@ -186,6 +186,9 @@ def detect_table_frames(table: Table, ctx: DetectContext) -> Iterator[TableDetec
 
 
 _SAMPLE_ROWS = 500
+# A table whose first batch is shorter than this is (nearly always) read in that one batch: remembering its
+# values for batches to come costs more than it saves.
+_REMEMBER_FROM_ROWS = 2_000
 
 
 def _batch_frames(table: Table, batch_rows: int) -> Iterator[pl.DataFrame]:
