@@ -1,6 +1,7 @@
 """Detection speed of ``exposure`` beside Microsoft Presidio's analyzer, on the same generated input.
 
-    .venv/bin/python bench/detect.py [--mb 40] [--parts 4] [--cores 2] [--repeat 1] [--presidio-kb 200]
+    .venv/bin/python bench/detect.py [--mb 40] [--parts 4] [--cores 2] [--repeat 1]
+                                     [--kinds records,notes,prose] [--presidio-kb 200]
                                      [--no-presidio] [--no-scan] [--workdir DIR]
 
 Writes three generated corpora of about ``--mb`` each, in ``--parts`` files:
@@ -356,6 +357,7 @@ def main() -> None:
     parser.add_argument("--cores", "--workers", type=int, default=2, help="processes for the parallel runs")
     parser.add_argument("--presidio-kb", type=float, default=200, help="slice Presidio analyses")
     parser.add_argument("--repeat", type=int, default=1, help="passes per detect run (median, best)")
+    parser.add_argument("--kinds", default=",".join(KINDS), help="which corpora: records,notes,prose")
     parser.add_argument("--no-presidio", action="store_true")
     parser.add_argument("--no-scan", action="store_true", help="skip the whole-scan measurements")
     parser.add_argument("--workdir", type=Path, default=None, help="where generated files go (default: temp)")
@@ -378,14 +380,15 @@ LABELS = {"records": "records (CSV)", "notes": "dense notes (text)", "prose": "s
 def planned_runs(files: dict[str, list[Path]], args: argparse.Namespace) -> list[tuple[str, str, str, int]]:
     """(label, what, kind, cores) of every measurement, in the order they are printed."""
     runs = []
-    for kind in KINDS:
+    kinds = [kind for kind in KINDS if kind in args.kinds.split(",")]
+    for kind in kinds:
         runs.append((f"exposure detect, 1 process: {LABELS[kind]}", "detect", kind, 1))
         runs.append((f"exposure detect, {args.cores} processes: {LABELS[kind]}", "detect", kind, args.cores))
     if not args.no_scan:
-        for kind in ("records", "notes"):
+        for kind in (k for k in ("records", "notes") if k in kinds):
             runs.append((f"exposure scan, {args.cores} workers: {LABELS[kind]}", "scan", kind, args.cores))
     if not args.no_presidio:
-        for kind in KINDS:
+        for kind in kinds:
             runs.append((f"Presidio analyzer, 1 process: {LABELS[kind]}", "presidio", kind, 1))
     return runs
 
@@ -411,7 +414,7 @@ def run_all(work: Path, args: argparse.Namespace) -> None:
         )
     if not args.no_presidio:
         print()
-        for kind in KINDS:
+        for kind in (k for k in KINDS if k in args.kinds.split(",")):
             theirs = speeds["presidio", kind, 1]
             for cores in sorted({1, args.cores}):
                 ours = speeds["detect", kind, cores]
