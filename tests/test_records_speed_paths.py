@@ -218,6 +218,7 @@ def test_element_order_by_one_key_equals_the_three_column_sort() -> None:
     )
     expected = rows.sort(ROW, "__rank", "__source", maintain_order=True)
     assert _in_row_order(rows).equals(expected)
+    assert _in_row_order(rows.lazy()).collect().equals(expected)  # as the elements' one query sorts them
     assert _in_row_order(rows.head(0)).is_empty()
 
 

@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from itertools import islice
+from typing import TypeVar
 
 import polars as pl
 
@@ -268,9 +269,11 @@ class _BatchReader:
         )
 
     def _elements(self, person: _PersonPlan, people: pl.DataFrame) -> pl.DataFrame:
-        """Every element of this person in the batch, row by row in source order."""
-        parts: list[pl.DataFrame] = []
-        listed = people.filter(pl.col(_EXISTS) & ~pl.col(_IS_FIXTURE))
+        """Every element of this person in the batch, row by row in source order. The parts (one per
+        element code and source column) are planned lazily and computed in one query."""
+        parts: list[pl.LazyFrame] = []
+        # computed once: every part reads it
+        listed = people.filter(pl.col(_EXISTS) & ~pl.col(_IS_FIXTURE)).lazy()
         name_plan = person.first_plan("full_name", "last_name", "first_name")
         if name_plan is not None:
             named = listed.filter(pl.col(_HAS_NAME)).select(ROW, "mention_key", "location", value="full_name")
@@ -289,28 +292,30 @@ class _BatchReader:
             allowed = listed.filter(_requirement(person, sources[0][1].spec.requires_any))
             parts.extend(_multi_value_rows(allowed, sources, code, rank))
         # A test record ("John Doe"): no person. Its SSN alone is still worth a reviewer's look.
-        fixtures = people.filter(pl.col(_EXISTS) & pl.col(_IS_FIXTURE)).with_columns(mention_key=pl.lit(""))
+        fixtures = people.lazy().filter(pl.col(_EXISTS) & pl.col(_IS_FIXTURE))
+        fixtures = fixtures.with_columns(mention_key=pl.lit(""))
         for part in _multi_value_rows(fixtures, person.element_sources.get("ssn", []), "ssn", 1):
             parts.append(part.with_columns(needs_review=pl.lit(True)))
         if not parts:
             return _EMPTY_ELEMENTS
-        return _in_row_order(pl.concat(parts, how="vertical")).select(ELEMENT_TABLE_COLUMNS[1:])
+        return _in_row_order(pl.concat(parts, how="vertical")).select(ELEMENT_TABLE_COLUMNS[1:]).collect()
 
 
-def _in_row_order(rows: pl.DataFrame) -> pl.DataFrame:
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+
+
+def _in_row_order(rows: FrameT) -> FrameT:
     """Element rows by source row, then rank, then source column. These triples are unique, so one integer
     made of them sorts the rows the same way, faster than the three columns do (Polars encodes each row's
     keys for a sort on several columns)."""
-    if rows.is_empty():
-        return rows
-    ranks, sources = rows["__rank"].max() + 1, rows["__source"].max() + 1
     rank, source = pl.col("__rank").cast(pl.Int64), pl.col("__source").cast(pl.Int64)
+    ranks, sources = rank.max() + 1, source.max() + 1
     return rows.sort((pl.col(ROW) * ranks + rank) * sources + source, maintain_order=True)
 
 
 def _element_rows(
-    rows: pl.DataFrame, code: str, plan: ColumnPlan, *, rank: int, source: int = 0, column: str = ""
-) -> pl.DataFrame:
+    rows: pl.LazyFrame, code: str, plan: ColumnPlan, *, rank: int, source: int = 0, column: str = ""
+) -> pl.LazyFrame:
     """Element columns for ``rows`` (with ROW, mention_key, location, value) from one source plan."""
     return rows.select(
         pl.col(ROW),
@@ -329,8 +334,8 @@ def _element_rows(
 
 
 def _multi_value_rows(
-    people: pl.DataFrame, sources: Sequence[tuple[str, ColumnPlan]], code: str, rank: int
-) -> list[pl.DataFrame]:
+    people: pl.LazyFrame, sources: Sequence[tuple[str, ColumnPlan]], code: str, rank: int
+) -> list[pl.LazyFrame]:
     """One element per distinct value per row across the source columns (home and work phone: two)."""
     parts = []
     for source, (column, plan) in enumerate(sources):
