@@ -329,16 +329,13 @@ def validate_frame(
     together = _normalised_together(plans, frame, memory or {})
     for number, plan in enumerate(plans):
         i = plan.index
-        name = f"c{i}"
-        raw = frame[name] if name in frame.columns else pl.Series(name, [""] * frame.height, dtype=pl.String)
-        raw = raw.cast(pl.String)
         remembered = memory.get(number) if memory is not None else None
         if number in together:
             values = together[number]
         elif remembered is not None:
-            values = remembered.normalise(raw)
+            values = remembered.normalise(_raw_column(frame, i))
         else:
-            values = _normalise_directly(plan.spec, raw)
+            values = _normalise_directly(plan.spec, _raw_column(frame, i))
         taken = taken_by_index.get(i)
         if taken is not None:
             values = pl.select(pl.when(~taken).then(values)).to_series()
@@ -347,6 +344,13 @@ def validate_frame(
             taken_by_index[i] = values.is_not_null()
         results.append(values)
     return results
+
+
+def _raw_column(frame: pl.DataFrame, index: int) -> pl.Series:
+    """Column ``index`` of the batch as strings; "" in every row when the batch has no such column."""
+    name = f"c{index}"
+    raw = frame[name] if name in frame.columns else pl.Series(name, [""] * frame.height, dtype=pl.String)
+    return raw.cast(pl.String)
 
 
 def _normalised_together(
@@ -380,8 +384,7 @@ def value_memories(plans: Sequence[ColumnPlan], rows: Sequence[Sequence[str]]) -
     ``rows`` (the first rows of the table, as classified), or has no sampled values to tell."""
     memories = {}
     for number, plan in enumerate(plans):
-        sample = _sample_column(rows, plan.index).str.strip_chars()
-        sample = sample.filter(sample.str.len_chars() > 0)
+        sample = _filled(_sample_column(rows, plan.index))
         if sample.is_empty() or sample.n_unique() <= REPEATING_SHARE * sample.len():
             memories[number] = ValueMemory(plan.spec)
     return memories

@@ -225,11 +225,9 @@ def _parsed(texts: pl.DataFrame, fmt: str, today: int, earliest: int) -> pl.Data
     return frame.select("i", n=_birth_numbers(frame, year, month, day, today, earliest)).drop_nulls("n")
 
 
-# The usual shapes, read without regex groups. For these texts strptime's regex takes each number whole
-# (1 or 2 digits for month and day, 4 for the year) exactly when it is in range, and of the formats that
-# _formats_for gives them only %m/%d/%Y then %d/%m/%Y (slashes) or %Y-%m-%d (dashes) can take them whole.
-_SLASHES = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
-_ISO = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
+# The usual shapes of _usual_shape_dates, for Polars (which reads them without strptime too).
+_SLASHES = f"^{_SLASHED_DATE.pattern}$"
+_ISO = f"^{_ISO_DATE.pattern}$"
 
 
 # Up to this many values, normalise_dob value by value is quicker than the Polars steps below, whose fixed
