@@ -206,10 +206,17 @@ def _separator_outside(expression: str) -> int | None:
     return next((byte for byte in _SEPARATORS if byte not in held), None)
 
 
-def _bytes_held(items: Iterable[tuple[object, object]]) -> set[int]:
-    """Bytes that matches of the parsed (sub)expression ``items`` may hold (or more)."""
+def _bytes_held(items: Iterable[tuple[object, object]], assertions_hold_nothing: bool = False) -> set[int]:
+    """Bytes that matches of the parsed (sub)expression ``items`` may hold (or more).
+
+    Look-arounds and anchors hold no byte of a match, but they read bytes around it: Hyperscan, scanning a
+    stretch cut out of the text, cannot see those, so they make this raise _CannotTell unless
+    ``assertions_hold_nothing`` (Python matching in the whole text, which sees them wherever it starts).
+    """
     held: set[int] = set()
     for op, arg in items:
+        if assertions_hold_nothing and (op is _sre.ASSERT or op is _sre.ASSERT_NOT or op is _sre.AT):
+            continue
         if op is _sre.LITERAL:
             held |= _either_case(arg)
         elif op is _sre.NOT_LITERAL:
@@ -219,13 +226,13 @@ def _bytes_held(items: Iterable[tuple[object, object]]) -> set[int]:
         elif op is _sre.IN:
             held |= _class_bytes(arg)
         elif op is _sre.BRANCH:
-            held = held.union(*(_bytes_held(branch) for branch in arg[1]))
+            held = held.union(*(_bytes_held(branch, assertions_hold_nothing) for branch in arg[1]))
         elif op is _sre.SUBPATTERN:  # (group, flags added, flags removed, items)
             if arg[1] & _sre.SRE_FLAG_DOTALL:
                 raise _CannotTell
-            held |= _bytes_held(arg[3])
+            held |= _bytes_held(arg[3], assertions_hold_nothing)
         elif op is _sre.MAX_REPEAT or op is _sre.MIN_REPEAT:  # (least, most, items)
-            held |= _bytes_held(arg[2]) if arg[1] > 0 else set()
+            held |= _bytes_held(arg[2], assertions_hold_nothing) if arg[1] > 0 else set()
         elif not (op is _sre.AT and arg in (_sre.AT_BOUNDARY, _sre.AT_NON_BOUNDARY)):
             raise _CannotTell
     return held
@@ -546,16 +553,43 @@ _START_WINDOW = 512
 
 
 def _start_before(text: str, pattern: TextPattern, end: int) -> int:
-    """Where the confirmed match that covers ``end`` starts, or -1."""
+    """Where the confirmed match that covers ``end`` starts, or -1.
+
+    The search begins after the last character before ``end`` that no confirmed match holds (the ":" of
+    "Address:"): a match covering ``end`` starts after it, and matches before it end before it, so
+    searching from there finds what searching from further back finds.
+    """
     if pattern.scan.startswith(LINE_START):
         return _line_start_before(text, pattern, end)
+    first = max(0, end - _START_WINDOW)
+    for stop in _never_held(pattern.confirm):
+        first = max(first, text.rfind(stop, first, end) + 1)
     start = -1
-    for match in pattern.confirm.finditer(text, max(0, end - _START_WINDOW), min(len(text), end + 64)):
+    for match in pattern.confirm.finditer(text, first, min(len(text), end + 64)):
         if match.start() >= end:
             break
         if match.end() >= end:
             start = match.start()
     return start
+
+
+# Characters tried as ones a pattern's confirmed matches never hold (see _start_before). A few: each is one
+# more search back from every candidate end.
+_START_STOPS = "\n:;|()<>"
+
+
+@cache
+def _never_held(confirm: re.Pattern[str]) -> str:
+    """The characters of _START_STOPS that no match of ``confirm`` holds ("" when its parse cannot tell)."""
+    try:
+        parsed = _sre_parse.parse(confirm.pattern, confirm.flags)
+        if parsed.state.flags & _sre.SRE_FLAG_DOTALL:
+            return ""
+        held = _bytes_held(parsed, assertions_hold_nothing=True)
+    # re._parser is private: whatever it becomes in another Python, the search starts as far back as before.
+    except (re.error, _CannotTell, RecursionError, AttributeError, TypeError, ValueError, KeyError):
+        return ""
+    return "".join(stop for stop in _START_STOPS if ord(stop) not in held)
 
 
 def _has_context(text: str, match: re.Match[str], pattern: TextPattern, previous_end: int) -> bool:
