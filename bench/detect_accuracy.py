@@ -1,6 +1,6 @@
 """Per-element precision and recall of the detect stage on the labelled test set (with decoys).
 
-    .venv/bin/python bench/detect_accuracy.py [--seed 7] [--documents 40] [--rows 400]
+.venv/bin/python bench/detect_accuracy.py [--seed 7] [--documents 40] [--rows 400]
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ def main() -> None:
     args = parser.parse_args()
     labelled = labelled_set(args.seed, args.documents, args.rows)
     rows = sum(len(t.rows) for t in labelled.tables.values())
-    print(f"{len(labelled.texts)} documents, {rows} table rows, "
-          f"{len(labelled.truths())} labelled elements, {len(labelled.decoys())} decoys\n")
+    print(
+        f"{len(labelled.texts)} documents, {rows} table rows, "
+        f"{len(labelled.truths())} labelled elements, {len(labelled.decoys())} decoys\n"
+    )
     print(accuracy_table(score(labelled, detect_labelled(labelled))))
 
 

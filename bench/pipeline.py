@@ -61,8 +61,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         demo = generate_demo(Path(tmp) / "demo", people=args.people, seed=7, files_per_kind=args.scale)
         n_files, n_bytes = corpus_size(demo.input_dir)
-        print(f"corpus: {n_files} files on disk, {n_bytes / 1e6:.2f} MB, "
-              f"people={args.people}, scale={args.scale}")
+        print(
+            f"corpus: {n_files} files on disk, {n_bytes / 1e6:.2f} MB, "
+            f"people={args.people}, scale={args.scale}"
+        )
         print(f"{'workers':>7} {'seconds':>8} {'paths':>6} {'files/s':>8} {'MB/s':>7} {'peak RSS MB':>11}")
         for workers in args.workers:
             case_dir = Path(tmp) / f"case-{workers}"

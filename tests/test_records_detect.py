@@ -238,7 +238,10 @@ PLAIN = "First Name,Last Name,SSN\nJane,Smith,536-90-4399\nRob,Lee,412-55-1234\n
     ],
 )
 def test_fast_csv_path_reads_what_the_csv_module_reads(
-    tmp_path, name: str, content: bytes, fast: bool  # noqa: ANN001
+    tmp_path,
+    name: str,
+    content: bytes,
+    fast: bool,  # noqa: ANN001
 ) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(content)
@@ -249,7 +252,9 @@ def test_fast_csv_path_reads_what_the_csv_module_reads(
 
 @pytest.mark.parametrize("odd_line", ['Quoted,536-90-4030,"a, b\nc"', "Bad \xff Byte,x,y"])
 def test_fast_csv_path_hands_over_to_the_csv_module_mid_file(
-    tmp_path, monkeypatch: pytest.MonkeyPatch, odd_line: str  # noqa: ANN001
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+    odd_line: str,  # noqa: ANN001
 ) -> None:
     from exposure.extract import delimited
 

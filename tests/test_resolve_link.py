@@ -236,21 +236,73 @@ def add_mentions_in_bulk(con, rows: list[tuple[str, str, dict]]) -> None:
 
 def _population(rng: random.Random, people: int) -> list[tuple[str, dict]]:
     """People written two or three times with typical variants; truth id first."""
-    firsts = ["William", "Robert", "Mary", "Linda", "James", "Patricia", "Michael", "Jennifer", "David",
-              "Susan", "Richard", "Karen", "Joseph", "Nancy", "Thomas", "Lisa", "Charles", "Betty", "Daniel",
-              "Sandra"]
-    lasts = ["Smith", "Johnson", "Brown", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez",
-             "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin"]
-    short = {"William": "Bill", "Robert": "Bob", "James": "Jim", "Michael": "Mike", "Richard": "Rick",
-             "Joseph": "Joe", "Thomas": "Tom", "Daniel": "Dan", "Patricia": "Pat", "Susan": "Sue"}
+    firsts = [
+        "William",
+        "Robert",
+        "Mary",
+        "Linda",
+        "James",
+        "Patricia",
+        "Michael",
+        "Jennifer",
+        "David",
+        "Susan",
+        "Richard",
+        "Karen",
+        "Joseph",
+        "Nancy",
+        "Thomas",
+        "Lisa",
+        "Charles",
+        "Betty",
+        "Daniel",
+        "Sandra",
+    ]
+    lasts = [
+        "Smith",
+        "Johnson",
+        "Brown",
+        "Garcia",
+        "Miller",
+        "Davis",
+        "Rodriguez",
+        "Martinez",
+        "Hernandez",
+        "Lopez",
+        "Gonzalez",
+        "Wilson",
+        "Anderson",
+        "Thomas",
+        "Taylor",
+        "Moore",
+        "Jackson",
+        "Martin",
+    ]
+    short = {
+        "William": "Bill",
+        "Robert": "Bob",
+        "James": "Jim",
+        "Michael": "Mike",
+        "Richard": "Rick",
+        "Joseph": "Joe",
+        "Thomas": "Tom",
+        "Daniel": "Dan",
+        "Patricia": "Pat",
+        "Susan": "Sue",
+    }
     rows = []
     for n in range(people):
         first, last = rng.choice(firsts), rng.choice(lasts) + ("" if n % 3 else f"{chr(97 + n % 26)}son")
         dob = f"{rng.randint(1930, 2015)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         zip5 = f"{rng.randint(10000, 99999)}"
         street = f"{rng.randint(1, 9999)} {rng.choice(['Oak', 'Elm', 'Main', 'Pine'])} St"
-        base = {"first_name": first, "last_name": last, "date_of_birth": dob, "postal_code": zip5,
-                "address_line1": street}
+        base = {
+            "first_name": first,
+            "last_name": last,
+            "date_of_birth": dob,
+            "postal_code": zip5,
+            "address_line1": street,
+        }
         if n % 4 == 0:
             base["ssn"] = f"{rng.randint(100, 665)}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}"
         rows.append((f"T{n}", dict(base)))

@@ -113,7 +113,7 @@ def test_a_person_named_only_in_a_note_is_found_with_the_notes_ssn(con: duckdb.D
     assert (ssn, dob, review) == ("536221234", "1980-02-03", False)
     assert json.loads(attributes)["seed_mention_key"] == "row 2"
     tied = f"FROM elements WHERE mention_key = '{key}'"
-    assert rows(con, f'SELECT value, "offset", detector {tied} AND code = \'name\'') == [
+    assert rows(con, f"SELECT value, \"offset\", detector {tied} AND code = 'name'") == [
         ("xiomara quintanilla", offset, "seeded")
     ]
     attached = rows(con, f"SELECT code, needs_review {tied} AND code <> 'name' ORDER BY code")

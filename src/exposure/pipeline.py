@@ -257,8 +257,14 @@ def _process_pending(
     total_bytes = sum(e.size or 0 for e in to_read.values())
     progress.start("Extract + detect", total=len(to_read), total_bytes=total_bytes)
     jobs = (
-        Job(sha, str(e.local_path), e.type, str(result_dir), config.owner_value_columns,
-            _read_options(e, options))  # fmt: skip
+        Job(
+            sha,
+            str(e.local_path),
+            e.type,
+            str(result_dir),
+            config.owner_value_columns,
+            _read_options(e, options),
+        )  # fmt: skip
         for sha, e in to_read.items()
     )
     store = _OutcomeStore(con, lambda sha: to_read[sha].path)
@@ -393,7 +399,6 @@ class _OutcomeStore:
                 if name:
                     Path(name).unlink(missing_ok=True)
 
-
     def _insert(self, table: str, in_memory: list[pa.Table | None], spilled: list[str]) -> None:
         tables = [t for t in in_memory if t is not None]
         if tables:
@@ -443,4 +448,3 @@ def report(case_dir: Path, config: CaseConfig) -> list[Path]:
         return write_reports(con, config, Path(case_dir) / "report")
     finally:
         con.close()
-

@@ -143,8 +143,20 @@ class _Maker:
         alpha, num = (lambda: r.choice(_MBI_LETTERS)), (lambda: r.choice("0123456789"))
         alnum = lambda: r.choice(_MBI_LETTERS + "0123456789")  # noqa: E731
         return "".join(
-            f() for f in (lambda: r.choice("123456789"), alpha, alnum, num, alpha, alnum, num, alpha, alpha,
-                          num, num)  # fmt: skip
+            f()
+            for f in (
+                lambda: r.choice("123456789"),
+                alpha,
+                alnum,
+                num,
+                alpha,
+                alnum,
+                num,
+                alpha,
+                alpha,
+                num,
+                num,
+            )  # fmt: skip
         )
 
     def values(self, person: Person) -> _Values:

@@ -407,8 +407,16 @@ def _insert_mention(con: duckdb.DuckDBPyConnection, sha256: str, person: _Found)
     con.execute(
         'INSERT INTO elements (sha256, mention_key, code, value, location, "offset", "column", confidence, '
         "detector, needs_review) VALUES (?, ?, 'name', ?, ?, ?, '', ?, ?, ?)",
-        [sha256, person.key, person.full_name, person.location, first_offset, CONFIDENCE, DETECTOR,
-         ambiguous],  # fmt: skip
+        [
+            sha256,
+            person.key,
+            person.full_name,
+            person.location,
+            first_offset,
+            CONFIDENCE,
+            DETECTOR,
+            ambiguous,
+        ],  # fmt: skip
     )
 
 

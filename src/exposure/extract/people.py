@@ -27,8 +27,15 @@ class PersonBuilder:
             return
         self.seen.add((code, value))
         self.elements.append(
-            Element(code=code, value=value, location=location, mention_key=self.mention.key, column=column,
-                    confidence=confidence, detector=f"{self.detector_prefix}.{column}")  # fmt: skip
+            Element(
+                code=code,
+                value=value,
+                location=location,
+                mention_key=self.mention.key,
+                column=column,
+                confidence=confidence,
+                detector=f"{self.detector_prefix}.{column}",
+            )  # fmt: skip
         )
 
 

@@ -148,9 +148,12 @@ def _owners(con: duckdb.DuckDBPyConnection, config: CaseConfig) -> None:
             f"""
             INSERT INTO person_owner_rows
             SELECT DISTINCT person_id, $owner FROM pm
-            WHERE json_valid(attributes) AND ({" OR ".join(
-                f"upper(trim(attributes::JSON ->> '{key}')) IN (SELECT unnest($ids::VARCHAR[]))"
-                for key in X12_PARTNER_KEYS)})
+            WHERE json_valid(attributes) AND ({
+                " OR ".join(
+                    f"upper(trim(attributes::JSON ->> '{key}')) IN (SELECT unnest($ids::VARCHAR[]))"
+                    for key in X12_PARTNER_KEYS
+                )
+            })
             """,
             {"owner": owner.name, "ids": ids},
         )

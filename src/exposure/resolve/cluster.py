@@ -324,10 +324,7 @@ def _atom_profiles(con: duckdb.DuckDBPyConnection) -> dict[str, Profile]:
         FROM atoms a JOIN involved USING (atom) JOIN std_mentions m USING (anchor)
         GROUP BY a.atom
     """).fetchall()
-    return {
-        row[0]: Profile(*(set(values or ()) for values in row[1:]))
-        for row in rows
-    }
+    return {row[0]: Profile(*(set(values or ()) for values in row[1:])) for row in rows}
 
 
 def _final_clusters(con: duckdb.DuckDBPyConnection, clustering: Clustering) -> None:
@@ -384,8 +381,12 @@ def apply_reviewer_merges(con: duckdb.DuckDBPyConnection) -> None:
         return
     con.register(
         "merged_clusters_view",
-        pa.table({"cluster": pa.array(list(joined), pa.string()),
-                  "merged": pa.array(list(joined.values()), pa.string())}),  # fmt: skip
+        pa.table(
+            {
+                "cluster": pa.array(list(joined), pa.string()),
+                "merged": pa.array(list(joined.values()), pa.string()),
+            }
+        ),  # fmt: skip
     )
     con.execute("""
         UPDATE final_clusters f SET cluster = v.merged, reason = NULL

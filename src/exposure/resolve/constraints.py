@@ -220,9 +220,7 @@ def conflict(a: Profile, b: Profile, weight: float | None = None) -> str | None:
     dobs_agree = not (a.dobs and b.dobs) or any(dobs_compatible(x, y) for x in a.dobs for y in b.dobs)
     firsts_agree = firsts_compatible(a, b)
     if not dobs_agree and not (
-        firsts_agree
-        and any(dob_slip(x, y) for x in a.dobs for y in b.dobs)
-        and strong_evidence(a, b, weight)
+        firsts_agree and any(dob_slip(x, y) for x in a.dobs for y in b.dobs) and strong_evidence(a, b, weight)
     ):
         return "date_of_birth"
     if not firsts_agree and not (dobs_agree and firsts_slip(a, b) and strong_evidence(a, b, weight)):

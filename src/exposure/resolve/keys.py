@@ -84,9 +84,7 @@ def _fold_token(token: str) -> str:
 # Lines most files hold: a house number, street words, maybe a unit. Read directly (~50x faster
 # than the CRF); anything else (PO boxes, rural routes, words first) goes to usaddress.
 _UNIT = r"(?:apt|apartment|unit|suite|ste|#|fl|floor|rm|room|bldg)"
-_SIMPLE_LINE = re.compile(
-    rf"^(\d+[a-z]?)((?:\s+[a-z][a-z.'-]*)+?)(?:\s*,?\s*{_UNIT}\b\.?\s*#?\s*[\w-]+)?$"
-)
+_SIMPLE_LINE = re.compile(rf"^(\d+[a-z]?)((?:\s+[a-z][a-z.'-]*)+?)(?:\s*,?\s*{_UNIT}\b\.?\s*#?\s*[\w-]+)?$")
 _NOT_SIMPLE = re.compile(r"\b(?:box|po|p\.o\.|rr|route|hc|pmb|and)\b|&")
 
 

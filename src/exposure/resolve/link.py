@@ -258,16 +258,15 @@ def candidate_pairs_exist_sql(table: str) -> str:
         f"SELECT 1 FROM {table} WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(DISTINCT atom) > 1"
         for key in BLOCKING_KEYS
     )
-    swapped = (
-        f"SELECT 1 FROM {table} l JOIN {table} r ON l.bk_swap_last = r.bk_dob_last AND l.atom <> r.atom"
-    )
+    swapped = f"SELECT 1 FROM {table} l JOIN {table} r ON l.bk_swap_last = r.bk_dob_last AND l.atom <> r.atom"
     return f"SELECT EXISTS ({shared} UNION ALL {swapped})"
 
 
 def _columns_with_values(records: pa.Table) -> frozenset[str]:
     """Columns with a value in at least two records (a comparison needs two sides)."""
     return frozenset(
-        name for name in _COMPARISON_COLUMN.values()
+        name
+        for name in _COMPARISON_COLUMN.values()
         if records.num_rows - records.column(name).null_count >= 2
     )
 
@@ -290,14 +289,18 @@ def link_records(records: pa.Table, threshold: float = MATCH_PROBABILITY) -> Lin
         present = _columns_with_values(records)
         settings = splink_settings(tf=trained, columns=present)
         # The settings are ours and tested: Splink's validation of them costs a fixed ~0.3 s per run.
-        linker = Linker(db_api.register(records, table_name="records"), settings, log_level=None,
-                        validate_settings=False)
+        linker = Linker(
+            db_api.register(records, table_name="records"), settings, log_level=None, validate_settings=False
+        )
         if trained:
             try:
                 _train(linker, records.num_rows)
             except Exception as exc:  # EM can fail on odd data; the defaults still give a sound model
-                log.warning("Splink training failed (%s: %s): default parameters used", type(exc).__name__,
-                            str(exc).splitlines()[0][:200] if str(exc) else "")
+                log.warning(
+                    "Splink training failed (%s: %s): default parameters used",
+                    type(exc).__name__,
+                    str(exc).splitlines()[0][:200] if str(exc) else "",
+                )
                 trained = False
                 linker = Linker(
                     db_api.register(records, table_name="records_untrained"),

@@ -130,8 +130,13 @@ def merge_command(
 def split_command(
     case: CaseDir,
     person_id: Annotated[str, typer.Argument(help="The person to split.")],
-    mention: Annotated[list[str], typer.Option("--mention", help="SHA256:MENTION_KEY (from 'review show') "
-                                               "of a mention to take out; repeat for several.")],  # fmt: skip
+    mention: Annotated[
+        list[str],
+        typer.Option(
+            "--mention",
+            help="SHA256:MENTION_KEY (from 'review show') of a mention to take out; repeat for several.",
+        ),
+    ],  # fmt: skip
     note: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
 ) -> None:
     """Record that these mentions of a person are someone else (together, apart from the rest)."""

@@ -405,6 +405,8 @@ def prose_scans() -> tuple[str, ...]:
         if _PROSE_FIRST_WORD.fullmatch(name):
             by_initial.setdefault(name[0], []).append(name.capitalize())
     return tuple(f"(?:{'|'.join(names)})[ \\t][A-Z][a-z.]" for names in by_initial.values())
+
+
 _PROSE_CONFIRM = re.compile(
     r"(?<![\w'’.-])(?P<value>(?P<first>[A-Z][a-z]+)(?:[ \t]+(?:[A-Z][a-z]+|[A-Z]\.?))?[ \t]+"
     r"[A-Z][A-Za-z'’]*[a-z][A-Za-z'’]*(?:-[A-Z][A-Za-z'’]*[a-z])?)(?![\w'’-])"
