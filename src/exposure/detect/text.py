@@ -209,9 +209,10 @@ def _separator_outside(expression: str) -> int | None:
 def _bytes_held(items: Iterable[tuple[object, object]], assertions_hold_nothing: bool = False) -> set[int]:
     """Bytes that matches of the parsed (sub)expression ``items`` may hold (or more).
 
-    Look-arounds and anchors hold no byte of a match, but they read bytes around it: Hyperscan, scanning a
-    stretch cut out of the text, cannot see those, so they make this raise _CannotTell unless
-    ``assertions_hold_nothing`` (Python matching in the whole text, which sees them wherever it starts).
+    Look-arounds and anchors hold no byte of a match, but they read bytes around it. Hyperscan, scanning a
+    stretch cut out of the text, sees only the byte before it (what a word boundary reads), so the others
+    make this raise _CannotTell unless ``assertions_hold_nothing`` (Python matching in the whole text, which
+    sees every byte around a match wherever its search starts).
     """
     held: set[int] = set()
     for op, arg in items:
