@@ -42,3 +42,37 @@ def test_tables_of_detected_text_equal_the_per_object_rows() -> None:
     assert _elements_table(SHA, found.elements).equals(_reference_elements(found.elements))
     assert _mentions_table(SHA, mentions).equals(_reference_mentions(mentions))
     assert _elements_table(SHA, []).num_rows == 0 and _mentions_table(SHA, []).num_rows == 0
+
+
+_FIRST_FILES_AFTER_WARM_UP = """
+import json, sys
+from pathlib import Path
+from exposure.worker import Job, process_file, warm_up
+
+warm_up()
+before = set(sys.modules)
+folder = Path(sys.argv[1])
+jobs = [
+    Job(sha256=name * 64, local_path=str(folder / path), type=kind, result_dir=str(folder))
+    for name, path, kind in (("a", "note.txt", "text"), ("b", "people.csv", "csv"))
+]
+statuses = [process_file(job).status for job in jobs]
+print(json.dumps({"statuses": statuses, "imported": sorted(set(sys.modules) - before)}))
+"""
+
+
+def test_a_worker_imports_nothing_more_at_its_first_files(tmp_path) -> None:
+    """The fork server's warm-up imports what reading and storing a text and a table need (pyarrow's
+    pandas shim among them), so no worker pays for imports inside a file's time limit."""
+    import subprocess
+    import sys
+
+    (tmp_path / "note.txt").write_text("Patient: Owen Haddad\nDOB: 11/15/1950   SSN: 793-14-6090\n")
+    (tmp_path / "people.csv").write_text("First Name,Last Name,SSN\nOwen,Haddad,793-14-6090\n")
+    run = subprocess.run(
+        [sys.executable, "-c", _FIRST_FILES_AFTER_WARM_UP, str(tmp_path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["statuses"] == ["processed", "processed"]
+    assert result["imported"] == []

@@ -53,6 +53,9 @@ def warm_up() -> None:
     in the forked worker, which then hangs on its first query.
     """
     readers()
+    # pyarrow imports pandas on its first conversion of Python values (about 0.3 s): here, once, not in
+    # every worker at its first file. (A conversion of Python values runs no Arrow thread pool.)
+    pa.array([""], pa.string())
     try:
         detect_text([TextBlock(location="warm-up", text=_WARM_UP_TEXT)], DetectContext())
     except Exception:  # noqa: BLE001 - a failed warm-up only costs speed; the worker builds on first use
