@@ -264,7 +264,7 @@ def _process_pending(
             str(result_dir),
             config.owner_value_columns,
             _read_options(e, options),
-        )  # fmt: skip
+        )
         for sha, e in to_read.items()
     )
     store = _OutcomeStore(con, lambda sha: to_read[sha].path)

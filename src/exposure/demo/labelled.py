@@ -156,7 +156,7 @@ class _Maker:
                 alpha,
                 num,
                 num,
-            )  # fmt: skip
+            )
         )
 
     def values(self, person: Person) -> _Values:

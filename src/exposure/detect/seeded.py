@@ -416,7 +416,7 @@ def _insert_mention(con: duckdb.DuckDBPyConnection, sha256: str, person: _Found)
             CONFIDENCE,
             DETECTOR,
             ambiguous,
-        ],  # fmt: skip
+        ],
     )
 
 

@@ -35,7 +35,7 @@ class PersonBuilder:
                 column=column,
                 confidence=confidence,
                 detector=f"{self.detector_prefix}.{column}",
-            )  # fmt: skip
+            )
         )
 
 

@@ -386,7 +386,7 @@ def apply_reviewer_merges(con: duckdb.DuckDBPyConnection) -> None:
                 "cluster": pa.array(list(joined), pa.string()),
                 "merged": pa.array(list(joined.values()), pa.string()),
             }
-        ),  # fmt: skip
+        ),
     )
     con.execute("""
         UPDATE final_clusters f SET cluster = v.merged, reason = NULL

@@ -136,7 +136,7 @@ def split_command(
             "--mention",
             help="SHA256:MENTION_KEY (from 'review show') of a mention to take out; repeat for several.",
         ),
-    ],  # fmt: skip
+    ],
     note: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
 ) -> None:
     """Record that these mentions of a person are someone else (together, apart from the rest)."""
