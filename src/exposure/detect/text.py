@@ -874,13 +874,14 @@ def _people(doc: TextDocument, hits: list[_Hit], out: Detections) -> _People:
     return people
 
 
-def _mention_key(doc: TextDocument, group: _Group) -> str:
-    return f"{TEXT_MENTION_PREFIX}{doc.offset(group.hits[0].start)}"
+def _mention_key(offset: int) -> str:
+    """The key of a mention first named at ``offset`` in the document."""
+    return f"{TEXT_MENTION_PREFIX}{offset}"
 
 
 def _add_person_targets(doc: TextDocument, groups: list[_Group], people: _People) -> None:
     for group in groups:
-        key = _mention_key(doc, group)
+        key = _mention_key(doc.offset(group.hits[0].start))
         people.targets.extend(_person_target(hit, key) for hit in group.hits)
     people.ready()
 
@@ -1015,9 +1016,8 @@ def _new_mention(doc: TextDocument, group: _Group, people: _People, out: Detecti
     first = group.hits[0]
     best = max(group.hits, key=lambda h: (_PRECEDENCE.get(h.via, 2), h.confidence))
     parts = _name_parts(best)
-    offset = doc.offset(first.start)
-    key = _mention_key(doc, group)
-    location = doc.location(first.start)
+    location, offset, _ = doc.place(first.start)
+    key = _mention_key(offset)
     unsure = best.confidence < REVIEW_BELOW or doc.poorly_read(best.start)
     roles = [h.extras.get("role", "individual") for h in group.hits]
     # "Patient:" says more than "Dear"
