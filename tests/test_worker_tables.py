@@ -1,8 +1,11 @@
-"""The worker's Arrow tables of text detections hold exactly what the objects hold."""
+"""The worker's Arrow tables of text detections hold exactly what the objects hold; a worker's first
+files import nothing its warm-up did not."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import asdict
 
 import pyarrow as pa
@@ -64,9 +67,6 @@ print(json.dumps({"statuses": statuses, "imported": sorted(set(sys.modules) - be
 def test_a_worker_imports_nothing_more_at_its_first_files(tmp_path) -> None:
     """The fork server's warm-up imports what reading and storing a text and a table need (pyarrow's
     pandas shim among them), so no worker pays for imports inside a file's time limit."""
-    import subprocess
-    import sys
-
     (tmp_path / "note.txt").write_text("Patient: Owen Haddad\nDOB: 11/15/1950   SSN: 793-14-6090\n")
     (tmp_path / "people.csv").write_text("First Name,Last Name,SSN\nOwen,Haddad,793-14-6090\n")
     run = subprocess.run(
