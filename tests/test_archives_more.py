@@ -291,6 +291,35 @@ def test_zipcrypto_zip_opens_with_a_password_from_the_list(case: tuple[Path, Pat
     assert opened["legacy.zip"].status == "processed"
 
 
+def _wrong_password_passing_the_check_byte(archive: Path, member: str) -> str:
+    """A password ZipCrypto's one-byte check lets through (1 in 256) that does not decrypt ``member``."""
+    with pyzipper.AESZipFile(archive) as zf:
+        for n in range(100_000):
+            candidate = f"wrong{n}"
+            try:
+                zf.read(member, pwd=candidate.encode())
+            except RuntimeError:  # "Bad password": the check byte caught it
+                continue
+            except pyzipper.BadZipFile:  # the check byte passed; the CRC of the garbage did not
+                return candidate
+    raise AssertionError("no password passed the check byte")
+
+
+def test_a_wrong_zipcrypto_password_that_passes_the_check_byte_is_only_a_wrong_password(
+    case: tuple[Path, Path],
+) -> None:
+    source, work = case
+    (source / "legacy.zip").write_bytes(_zipcrypto({"people.csv": PEOPLE}, b"hunter2"))
+    lucky = _wrong_password_passing_the_check_byte(source / "legacy.zip", "people.csv")
+    wrong = by_path(run(source, work / "wrong", passwords=(lucky,)))
+    assert (wrong["legacy.zip!people.csv"].status, wrong["legacy.zip!people.csv"].reason) == (
+        "failed",
+        ENCRYPTED,
+    )
+    opened = by_path(run(source, work / "right", passwords=(lucky, "hunter2")))
+    assert content(opened["legacy.zip!people.csv"]) == PEOPLE
+
+
 def test_aes_zip_opens_with_a_password_from_the_list(case: tuple[Path, Path]) -> None:
     source, work = case
     with pyzipper.AESZipFile(source / "aes.zip", "w", compression=pyzipper.ZIP_DEFLATED) as zf:

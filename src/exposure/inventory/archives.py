@@ -217,15 +217,16 @@ class ArchiveItem:
 
 
 class _SafeStream:
-    """A member stream whose data errors surface as ``DamagedArchive``."""
+    """A member stream whose data errors (``errors``) surface as ``DamagedArchive``."""
 
-    def __init__(self, inner: BinaryIO):
+    def __init__(self, inner: BinaryIO, errors: tuple[type[BaseException], ...] = DATA_ERRORS):
         self._inner = inner
+        self._errors = errors
 
     def read(self, n: int = -1) -> bytes:
         try:
             return self._inner.read(n)
-        except DATA_ERRORS as exc:
+        except self._errors as exc:
             raise damaged(exc) from None
 
 
@@ -308,10 +309,13 @@ class ZipReader(ArchiveReader):
         """
         import pyzipper  # AES (WinZip) as well as ZipCrypto; only needed for protected members
 
+        # pyzipper raises its own BadZipFile (a copy of zipfile's, not a subclass): a wrong ZipCrypto
+        # password that passes the one-byte check ends in its "Bad CRC-32".
+        errors = (*DATA_ERRORS, pyzipper.BadZipFile)
         if self._protected is None:
             try:
                 self._protected = pyzipper.AESZipFile(self._file)
-            except DATA_ERRORS as exc:
+            except errors as exc:
                 raise damaged(exc) from None
         info = self._protected.infolist()[index]
         if info.compress_type not in _ZIP_METHODS_READABLE:
@@ -323,10 +327,10 @@ class ZipReader(ArchiveReader):
                 with self._protected.open(info, pwd=secret) as probe:
                     while probe.read(CHUNK):
                         self._check_time()
-            except DATA_ERRORS:
+            except errors:
                 continue
             self._passwords.worked(password)
-            return _SafeStream(self._protected.open(info, pwd=secret))  # type: ignore[return-value]
+            return _SafeStream(self._protected.open(info, pwd=secret), errors)  # type: ignore[return-value]
         raise DamagedArchive(ENCRYPTED)
 
 
